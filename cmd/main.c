@@ -1,0 +1,159 @@
+/* cmd/main.c: global options, then the command */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "util/cleanup.h"
+
+static const struct berth_cmd commands[] = {
+        {"kube", "Play, check and export Kubernetes YAML", cmd_kube},
+        {"version", "Show the berth version", cmd_version},
+        {NULL, NULL, NULL},
+};
+
+static void
+main_help(FILE *f)
+{
+        fputs("Usage: berth [options] COMMAND [ARGS...]\n"
+              "\n"
+              "Run Kubernetes YAML on this machine, without a daemon.\n"
+              "\n"
+              "Commands:\n",
+              f);
+        for (const struct berth_cmd *c = commands; c->name; c++)
+                fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        fputs("  help       Show help for a command\n"
+              "\n"
+              "Options:\n"
+              "      --root DIR          where images and state are kept (default /var/lib/berth,\n"
+              "                          or $XDG_DATA_HOME/berth when not root)\n"
+              "      --runroot DIR       where runtime state is kept (default /run/berth)\n"
+              "      --log-level LEVEL   error, warn, info or debug (default warn)\n"
+              "  -h, --help              show this help\n"
+              "  -v, --version           show the version\n"
+              "\n"
+              "Run 'berth COMMAND --help' for more about a command, or 'man berth'.\n",
+              f);
+}
+
+int
+cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+
+        fprintf(stderr, "berth: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nRun 'berth %s%s--help' for usage.\n", cmd ? cmd : "", cmd ? " " : "");
+        return EXIT_USAGE;
+}
+
+int
+cmd_dispatch(struct berth_ctx *ctx, const char *prefix, const struct berth_cmd *table, int argc,
+             char **argv, void (*help)(FILE *f))
+{
+        if (argc < 1) {
+                help(stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
+            strcmp(argv[0], "help") == 0) {
+                if (argc > 1 && strcmp(argv[0], "help") == 0) {
+                        /* "help X" is "X --help" */
+                        char *args[] = {argv[1], (char *)"--help", NULL};
+                        return cmd_dispatch(ctx, prefix, table, 2, args, help);
+                }
+                help(stdout);
+                return 0;
+        }
+        for (const struct berth_cmd *c = table; c->name; c++)
+                if (strcmp(c->name, argv[0]) == 0)
+                        return c->run(ctx, argc, argv);
+        return cmd_usage_error(prefix, "unknown command \"%s\"", argv[0]);
+}
+
+enum {
+        OPT_ROOT = 0x100,
+        OPT_RUNROOT,
+        OPT_LOG_LEVEL,
+};
+
+static const struct option global_options[] = {
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"runroot", required_argument, NULL, OPT_RUNROOT},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
+};
+
+static enum berth_log_level
+log_level_from(const char *s)
+{
+        static const char *const names[] = {"error", "warn", "info", "debug"};
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (strcmp(s, names[i]) == 0)
+                        return (enum berth_log_level)i;
+        return _BERTH_LOG_INVALID;
+}
+
+int
+main(int argc, char **argv)
+{
+        _cleanup_free_ char *xdg_root = NULL;
+        struct berth_ctx ctx = {
+                .root = "/var/lib/berth",
+                .runroot = "/run/berth",
+                .log_level = BERTH_LOG_WARN,
+                .stderr_tty = isatty(STDERR_FILENO) == 1,
+                .stdout_tty = isatty(STDOUT_FILENO) == 1,
+        };
+        int c;
+
+        if (geteuid() != 0) {
+                const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+                if (xdg && xdg[0] && asprintf(&xdg_root, "%s/berth", xdg) >= 0)
+                        ctx.root = xdg_root;
+                else if (home && asprintf(&xdg_root, "%s/.local/share/berth", home) >= 0)
+                        ctx.root = xdg_root;
+        }
+
+        /* "+": stop at the command, whose own options follow it */
+        while ((c = getopt_long(argc, argv, "+hv", global_options, NULL)) != -1) {
+                switch (c) {
+                case OPT_ROOT:
+                        ctx.root = optarg;
+                        break;
+                case OPT_RUNROOT:
+                        ctx.runroot = optarg;
+                        break;
+                case OPT_LOG_LEVEL:
+                        ctx.log_level = log_level_from(optarg);
+                        if ((int)ctx.log_level < 0)
+                                return cmd_usage_error(NULL,
+                                                       "--log-level: \"%s\" is not valid, expected "
+                                                       "error, warn, info or debug",
+                                                       optarg);
+                        break;
+                case 'h':
+                        main_help(stdout);
+                        return 0;
+                case 'v':
+                        printf("berth version %s\n", BERTH_VERSION);
+                        return 0;
+                default:
+                        return cmd_usage_error(NULL, "see the options above");
+                }
+        }
+        if (optind >= argc) {
+                main_help(stderr);
+                return EXIT_USAGE;
+        }
+        return cmd_dispatch(&ctx, NULL, commands, argc - optind, argv + optind, main_help);
+}

@@ -1,0 +1,63 @@
+# tests/e2e/lib.sh: what every end-to-end test script shares.
+# A script defines functions named test_*; run_tests runs each in its own
+# subshell with `set -e` and a fresh temporary directory ($T), and prints
+# "PASS suite/name" or "FAIL suite/name: ..." with the test's output.
+
+BERTH=${BERTH:-$PWD/berth}
+SUITE=$(basename "$0" .sh)
+SUITE=${SUITE#test-}
+REPO=$PWD
+
+fail() {
+	echo "$*" >&2
+	return 1
+}
+
+skip() {
+	echo "$*" >"$T/.skip"
+	exit 0
+}
+
+# run CMD..., keeping stdout in $T/out, stderr in $T/err and the status in $rc
+run() {
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+}
+
+expect_rc() {
+	[ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1; stderr: $(head -c 2000 "$T/err")"
+}
+
+# expect_file FILE EXPECTED-FILE: same contents, or a diff
+expect_same() {
+	diff -u "$2" "$1" >&2 || fail "$1 differs from $2"
+}
+
+expect_grep() {
+	grep -q -- "$1" "$2" || fail "\"$1\" not in $2: $(head -c 2000 "$2")"
+}
+
+expect_no_grep() {
+	! grep -q -- "$1" "$2" || fail "\"$1\" unexpectedly in $2: $(grep -- "$1" "$2" | head -3)"
+}
+
+run_tests() {
+	local t log rc_
+	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		T=$(mktemp -d)
+		log=$(mktemp)
+		(set -e; export T; "$t") >"$log" 2>&1
+		rc_=$?
+		if [ -f "$T/.skip" ]; then
+			echo "SKIP $SUITE/${t#test_}: $(cat "$T/.skip")"
+		elif [ $rc_ -eq 0 ]; then
+			echo "PASS $SUITE/${t#test_}"
+		else
+			echo "FAIL $SUITE/${t#test_}"
+			sed 's/^/    /' "$log" | head -40
+		fi
+		rm -rf "$T" "$log"
+	done
+}

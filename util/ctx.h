@@ -1,0 +1,20 @@
+/* util/ctx.h: what one berth invocation knows, built in main and passed down */
+#pragma once
+
+#include <stdbool.h>
+
+enum berth_log_level {
+        BERTH_LOG_ERROR,
+        BERTH_LOG_WARN,
+        BERTH_LOG_INFO,
+        BERTH_LOG_DEBUG,
+        _BERTH_LOG_MAX,
+        _BERTH_LOG_INVALID = -22,
+};
+
+struct berth_ctx {
+        const char *root;    /* store: /var/lib/berth, or $XDG_DATA_HOME/berth when not root */
+        const char *runroot; /* /run/berth */
+        enum berth_log_level log_level;
+        bool stderr_tty, stdout_tty;
+};
