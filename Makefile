@@ -13,6 +13,8 @@ PKG_CONFIG ?= pkg-config
 PKGS := libfyaml jansson
 
 BUILD ?= build/release
+# make V=1 shows the compiler's command lines
+Q := $(if $(V),,@)
 OPT ?= -O2 -g
 SAN ?=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -53,25 +55,29 @@ endif
 all: $(BERTH_BIN)
 
 $(BERTH_BIN): $(CMD_OBJ) $(LIB_A)
-	$(CC) $(BERTH_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB_A) $(BERTH_LIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(BERTH_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB_A) $(BERTH_LIBS)
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BERTH_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BERTH_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(BERTH_CFLAGS) $(BERTH_LDFLAGS) -Itests -o $@ $< $(LIB_A) $(BERTH_LIBS)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BERTH_CFLAGS) $(BERTH_LDFLAGS) -Itests -o $@ $< $(LIB_A) $(BERTH_LIBS)
 
 # The fuzz targets, built with a plain main() that replays files: make check
 # runs every corpus through them without needing clang.
 $(BUILD)/tests/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(BERTH_CFLAGS) $(BERTH_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_A) $(BERTH_LIBS)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BERTH_CFLAGS) $(BERTH_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_A) $(BERTH_LIBS)
 
 deps:
 	@scripts/deps

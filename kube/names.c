@@ -1,8 +1,8 @@
 /*
  * kube/names.c: Kubernetes' name rules, checked by hand rather than with
  * regcomp(): the rules are small, a scan can tell which part failed, and
- * nothing here allocates or depends on the locale (Go's regexps are ASCII
- * classes too, so isalpha() under a UTF-8 locale would be wrong).
+ * nothing here allocates or follows the locale (the Go regexps use ASCII
+ * classes; isalpha() says yes to 0xe9 in a Latin-1 locale).
  */
 #include "kube/names.h"
 
@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 

@@ -17,7 +17,8 @@
 #include "kube.h" /* struct kube_quantity */
 
 /*
- * The value is (negative ? -1 : 1) * mant * 10^exp10 * 2^exp2, already
+ * struct kube_quantity (kube.h) as kube_quantity_parse() fills it in:
+ * the value is (negative ? -1 : 1) * mant * 10^exp10 * 2^exp2, already
  * rounded the way ParseQuantity() rounds: a magnitude that is not a whole
  * number of nanos goes up to the next one ("0.1n" is 1n), and binary-suffixed
  * values are capped at INT64_MAX in magnitude ("8Ei" is 2^63-1). Zero is
