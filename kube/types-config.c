@@ -295,8 +295,8 @@ check_secret_json(struct kctx *c, const struct knode *e, const struct kube_bytes
         json_error_t jerr;
         json_t *j;
 
-        /* Go's json.Unmarshal() into a map: an object, NULs in strings allowed */
-        j = json_loadb((const char *)b->data, b->len, JSON_ALLOW_NUL, &jerr);
+        /* Go's json.Unmarshal() into a map: any JSON parses, only an object fits */
+        j = json_loadb((const char *)b->data, b->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
         if (!j) {
                 kerror(c, e, "is not valid JSON (%s at line %d column %d), expected a JSON object "
                              "for type %s",
@@ -305,7 +305,12 @@ check_secret_json(struct kctx *c, const struct knode *e, const struct kube_bytes
         }
         if (!json_is_object(j))
                 kerror(c, e, "is a JSON %s, expected a JSON object for type %s",
-                       json_is_array(j) ? "array" : "value", type);
+                       json_is_array(j)    ? "array"
+                       : json_is_string(j) ? "string"
+                       : json_is_number(j) ? "number"
+                       : json_is_null(j)   ? "null"
+                                           : "boolean",
+                       type);
         json_decref(j);
 }
 

@@ -383,15 +383,18 @@ validate_resources(struct kctx *c, const struct knode *n, void *obj)
                 /* Kubernetes defaults a missing request to its limit */
                 struct kube_resource *all =
                         kalloc_array(c, r->n_requests + missing, sizeof(*all));
+                size_t count = r->n_requests;
+
                 if (!all)
                         return;
-                if (r->n_requests)
-                        memcpy(all, r->requests, r->n_requests * sizeof(*all));
+                if (count)
+                        memcpy(all, r->requests, count * sizeof(*all));
                 for (size_t i = 0; i < r->n_limits; i++)
                         if (r->limits[i].qty.text &&
                             !resource_find(r->requests, r->n_requests, r->limits[i].name))
-                                all[r->n_requests++] = r->limits[i];
+                                all[count++] = r->limits[i];
                 r->requests = all;
+                r->n_requests = count;
         }
 }
 

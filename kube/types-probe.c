@@ -18,13 +18,13 @@
 static const char *
 check_header_name(const char *s)
 {
-        if (!s[0] || s[strspn(s,
-                              "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")])
+        if (!s[0] ||
+            s[strspn(s, "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")])
                 return "an HTTP header name: letters, digits and '-'";
         return NULL;
 }
 
-/* ValidatePortNumOrName(): a number 1-65535, or an IANA service name the container's ports[] define */
+/* ValidatePortNumOrName(): a number 1-65535, or an IANA service name (a port's name) */
 static void
 check_port(struct kctx *c, const struct knode *n, const struct kube_int_or_string *port)
 {
@@ -46,8 +46,9 @@ check_port(struct kctx *c, const struct knode *n, const struct kube_int_or_strin
                 return;
         /* sigs.k8s.io/yaml keeps "8080" a string, and a port name needs a letter */
         if (s[0] && !s[strspn(s, "0123456789")])
-                kerror(c, &p, "\"%s\" is a string, expected a port number (remove the quotes) or a "
-                              "port name",
+                kerror(c, &p,
+                       "\"%s\" is a string, expected a port number (remove the quotes) or a "
+                       "port name",
                        s);
         else
                 kerror(c, &p, "\"%s\" is not valid, expected a port number or %s", s, why);
@@ -66,8 +67,8 @@ static const struct ktype ktype_exec_action = {
 };
 
 static const struct kfield header_fields[] = {
-        KFIELD(struct kube_http_header, "name", KF_STRING, name, .required = true,
-               .nonempty = true, .check = check_header_name),
+        KFIELD(struct kube_http_header, "name", KF_STRING, name, .required = true, .nonempty = true,
+               .check = check_header_name),
         KFIELD(struct kube_http_header, "value", KF_STRING, value),
         KEND,
 };
@@ -132,8 +133,7 @@ static const struct ktype ktype_tcp_socket = {
 };
 
 static const struct kfield grpc_fields[] = {
-        KFIELD(struct kube_grpc, "port", KF_INT, port, .required = true, .min = 1,
-               .max = PORT_MAX),
+        KFIELD(struct kube_grpc, "port", KF_INT, port, .required = true, .min = 1, .max = PORT_MAX),
         KFIELD(struct kube_grpc, "service", KF_STRING, service),
         KEND,
 };
@@ -176,8 +176,7 @@ check_one_handler(struct kctx *c, const struct knode *n, const char *const *name
 
                 if (!v || json_is_null(v))
                         continue;
-                k = snprintf(found + len, sizeof(found) - len, "%s%s", count ? ", " : "",
-                             names[i]);
+                k = snprintf(found + len, sizeof(found) - len, "%s%s", count ? ", " : "", names[i]);
                 if (k > 0 && (size_t)k < sizeof(found) - len)
                         len += (size_t)k;
                 count++;
@@ -254,8 +253,7 @@ validate_handler(struct kctx *c, const struct knode *n, void *obj)
 static const struct kfield handler_fields[] = {
         KFIELD(struct kube_handler, "exec", KF_OBJECT, exec, .type = &ktype_exec_action),
         KFIELD(struct kube_handler, "httpGet", KF_OBJECT, http_get, .type = &ktype_http_get),
-        KFIELD(struct kube_handler, "tcpSocket", KF_OBJECT, tcp_socket,
-               .type = &ktype_tcp_socket),
+        KFIELD(struct kube_handler, "tcpSocket", KF_OBJECT, tcp_socket, .type = &ktype_tcp_socket),
         KFIELD(struct kube_handler, "sleep", KF_OBJECT, sleep, .type = &ktype_sleep),
         KEND,
 };
@@ -269,18 +267,16 @@ static const struct ktype ktype_handler = {
 
 /* core.Signal: supportedStopSignalsLinux (KEP-4960), the names `kill -l` prints */
 static const char *const stop_signals[] = {
-        "SIGABRT",     "SIGALRM",     "SIGBUS",      "SIGCHLD",     "SIGCLD",
-        "SIGCONT",     "SIGFPE",      "SIGHUP",      "SIGILL",      "SIGINT",
-        "SIGIO",       "SIGIOT",      "SIGKILL",     "SIGPIPE",     "SIGPOLL",
-        "SIGPROF",     "SIGPWR",      "SIGQUIT",     "SIGSEGV",     "SIGSTKFLT",
-        "SIGSTOP",     "SIGSYS",      "SIGTERM",     "SIGTRAP",     "SIGTSTP",
-        "SIGTTIN",     "SIGTTOU",     "SIGURG",      "SIGUSR1",     "SIGUSR2",
-        "SIGVTALRM",   "SIGWINCH",    "SIGXCPU",     "SIGXFSZ",     "SIGRTMIN",
-        "SIGRTMIN+1",  "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",
-        "SIGRTMIN+6",  "SIGRTMIN+7",  "SIGRTMIN+8",  "SIGRTMIN+9",  "SIGRTMIN+10",
-        "SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15",
-        "SIGRTMAX-14", "SIGRTMAX-13", "SIGRTMAX-12", "SIGRTMAX-11", "SIGRTMAX-10",
-        "SIGRTMAX-9",  "SIGRTMAX-8",  "SIGRTMAX-7",  "SIGRTMAX-6",  "SIGRTMAX-5",
+        "SIGABRT",     "SIGALRM",     "SIGBUS",      "SIGCHLD",     "SIGCLD",      "SIGCONT",
+        "SIGFPE",      "SIGHUP",      "SIGILL",      "SIGINT",      "SIGIO",       "SIGIOT",
+        "SIGKILL",     "SIGPIPE",     "SIGPOLL",     "SIGPROF",     "SIGPWR",      "SIGQUIT",
+        "SIGSEGV",     "SIGSTKFLT",   "SIGSTOP",     "SIGSYS",      "SIGTERM",     "SIGTRAP",
+        "SIGTSTP",     "SIGTTIN",     "SIGTTOU",     "SIGURG",      "SIGUSR1",     "SIGUSR2",
+        "SIGVTALRM",   "SIGWINCH",    "SIGXCPU",     "SIGXFSZ",     "SIGRTMIN",    "SIGRTMIN+1",
+        "SIGRTMIN+2",  "SIGRTMIN+3",  "SIGRTMIN+4",  "SIGRTMIN+5",  "SIGRTMIN+6",  "SIGRTMIN+7",
+        "SIGRTMIN+8",  "SIGRTMIN+9",  "SIGRTMIN+10", "SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13",
+        "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMAX-14", "SIGRTMAX-13", "SIGRTMAX-12", "SIGRTMAX-11",
+        "SIGRTMAX-10", "SIGRTMAX-9",  "SIGRTMAX-8",  "SIGRTMAX-7",  "SIGRTMAX-6",  "SIGRTMAX-5",
         "SIGRTMAX-4",  "SIGRTMAX-3",  "SIGRTMAX-2",  "SIGRTMAX-1",  "SIGRTMAX",
 };
 

@@ -41,8 +41,9 @@ validate_seccomp_profile(struct kctx *c, const struct knode *n, void *obj)
                        "missing, expected the profile's path, relative to the seccomp profile "
                        "directory, when type is Localhost");
         else if (p->type && !localhost && p->localhost_profile)
-                kerror(c, &lp, "\"%s\" is set with type %s, expected localhostProfile only with "
-                               "type Localhost",
+                kerror(c, &lp,
+                       "\"%s\" is set with type %s, expected localhostProfile only with "
+                       "type Localhost",
                        p->localhost_profile, p->type);
 }
 
@@ -186,6 +187,21 @@ static const struct ktype ktype_sysctl = {
 static const char *const fs_group_change_policies[] = {"OnRootMismatch", "Always", NULL};
 static const char *const supplemental_groups_policies[] = {"Merge", "Strict", NULL};
 
+/* By hand: struct kube_pod_security_context has no member for it (yet) */
+static void
+check_supplemental_groups_policy(struct kctx *c, const struct knode *n)
+{
+        if (!n->v || json_is_null(n->v))
+                return;
+        if (json_is_string(n->v)) {
+                kcheck_string_enum(c, n, json_string_value(n->v), supplemental_groups_policies);
+        } else {
+                char buf[128];
+
+                kerror(c, n, "found %s, expected a string", kfound(n->v, buf, sizeof(buf)));
+        }
+}
+
 static void
 validate_pod_security_context(struct kctx *c, const struct knode *n, void *obj)
 {
@@ -193,17 +209,7 @@ validate_pod_security_context(struct kctx *c, const struct knode *n, void *obj)
         struct knode list, item, name;
 
         check_non_root(c, n, &sc->run_as_user, &sc->run_as_non_root);
-        knode_key(&item, n, "supplementalGroupsPolicy");
-        if (item.v && !json_is_null(item.v)) {
-                char buf[128];
-
-                if (!json_is_string(item.v))
-                        kerror(c, &item, "found %s, expected a string",
-                               kfound(item.v, buf, sizeof(buf)));
-                else
-                        kcheck_string_enum(c, &item, json_string_value(item.v),
-                                           supplemental_groups_policies);
-        }
+        check_supplemental_groups_policy(c, knode_key(&item, n, "supplementalGroupsPolicy"));
         /* validateSysctls(): one value per name; the runtime would keep only one of them */
         knode_key(&list, n, "sysctls");
         for (size_t i = 0; i < sc->n_sysctls; i++) {

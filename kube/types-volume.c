@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@
 /* SetDefaults_ConfigMapVolumeSource() and the like: 0644 */
 #define MODE_DEFAULT 0644
 
-#define SOURCES "emptyDir, hostPath, configMap, secret, persistentVolumeClaim, downwardAPI or projected"
+#define SOURCES \
+        "emptyDir, hostPath, configMap, secret, persistentVolumeClaim, downwardAPI or projected"
 
 /* fileModeErrorMsg: "must be a number between 0 and 0777 (octal), both inclusive" */
 static void
@@ -74,8 +76,8 @@ static const char *const volume_field_paths[] = {
         "metadata.labels", "metadata.annotations", NULL,
 };
 
-#define VOLUME_FIELD_PATHS                                                                         \
-        "metadata.name, metadata.namespace, metadata.uid, metadata.labels, "                      \
+#define VOLUME_FIELD_PATHS                                                   \
+        "metadata.name, metadata.namespace, metadata.uid, metadata.labels, " \
         "metadata.annotations, metadata.labels['KEY'] or metadata.annotations['KEY']"
 
 /* validateObjectFieldSelector() with the volume's list (env vars may read more) */
@@ -118,15 +120,17 @@ static void
 validate_downward_item(struct kctx *c, const struct knode *n, void *obj)
 {
         struct kube_downward_item *d = obj;
-        json_t *f = json_object_get(n->v, "fieldRef"), *r = json_object_get(n->v, "resourceFieldRef");
+        json_t *f = json_object_get(n->v, "fieldRef"),
+               *r = json_object_get(n->v, "resourceFieldRef");
         bool has_f = f && !json_is_null(f), has_r = r && !json_is_null(r);
         struct knode ref, name;
 
         if (!has_f && !has_r)
                 kerror(c, n, "no source, expected one of fieldRef or resourceFieldRef");
         else if (has_f && has_r)
-                kerror(c, n, "found 2 sources (fieldRef, resourceFieldRef), expected exactly one "
-                             "of fieldRef or resourceFieldRef");
+                kerror(c, n,
+                       "found 2 sources (fieldRef, resourceFieldRef), expected exactly one "
+                       "of fieldRef or resourceFieldRef");
         if (d->field_ref && d->field_ref->field_path && d->field_ref->field_path[0])
                 check_volume_field_path(c, knode_key(&ref, n, "fieldRef"),
                                         d->field_ref->field_path);
@@ -212,8 +216,8 @@ validate_host_path(struct kctx *c, const struct knode *n, void *obj)
 
 /* supportedHostPathTypes; "" (HostPathUnset) is taken by the engine as not given */
 static const char *const host_path_types[] = {
-        "DirectoryOrCreate", "Directory", "FileOrCreate", "File",
-        "Socket",            "CharDevice", "BlockDevice", NULL,
+        "DirectoryOrCreate", "Directory",   "FileOrCreate", "File", "Socket",
+        "CharDevice",        "BlockDevice", NULL,
 };
 
 /*
@@ -395,8 +399,9 @@ validate_projection(struct kctx *c, const struct knode *n, void *obj)
         size_t count = count_present(n, projection_sources, found, sizeof(found));
 
         if (count > 1)
-                kerror(c, n, "found %zu sources (%s), expected at most one of configMap, secret, "
-                             "downwardAPI, serviceAccountToken or clusterTrustBundle",
+                kerror(c, n,
+                       "found %zu sources (%s), expected at most one of configMap, secret, "
+                       "downwardAPI, serviceAccountToken or clusterTrustBundle",
                        count, found);
 }
 
@@ -491,7 +496,7 @@ paths_add(struct kctx *c, struct path_set *set, const struct knode *items, const
         }
 }
 
-#define PATHS_ADD(c, set, items_node, arr, n_arr, T, prefix)                                      \
+#define PATHS_ADD(c, set, items_node, arr, n_arr, T, prefix) \
         paths_add((c), (set), (items_node), (arr), (n_arr), sizeof(T), offsetof(T, path), (prefix))
 
 static size_t
@@ -572,6 +577,20 @@ check_item_paths(struct kctx *c, const struct knode *n, const struct kube_volume
 
 /* ------------------------------------------------------------ volumes */
 
+/* An error at n's key: the source's name is what is wrong, not what follows it. */
+static void kerror_at_key(struct kctx *c, const struct knode *n, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void
+kerror_at_key(struct kctx *c, const struct knode *n, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        kdiag(c, KUBE_ERROR, KUBE_DIAG_RULE, n, true, NULL, fmt, ap);
+        va_end(ap);
+}
+
 static const char *const supported_sources[] = {
         "emptyDir",    "hostPath",  "configMap", "secret", "persistentVolumeClaim",
         "downwardAPI", "projected", NULL,
@@ -626,8 +645,11 @@ validate_volume(struct kctx *c, const struct knode *n, void *obj)
                 knode_key(&s, n, unsupported_sources[i].name);
                 if (!s.v || json_is_null(s.v))
                         continue;
-                kerror(c, &s, "volume source \"%s\" is not supported by berth, expected one of " SOURCES "%s",
-                       unsupported_sources[i].name, unsupported_sources[i].hint);
+                kerror_at_key(
+                        c, &s,
+                        "volume source \"%s\" is not supported by berth, expected one of " SOURCES
+                        "%s",
+                        unsupported_sources[i].name, unsupported_sources[i].hint);
                 k = snprintf(found + len, sizeof(found) - len, "%s%s", count ? ", " : "",
                              unsupported_sources[i].name);
                 if (k > 0 && (size_t)k < sizeof(found) - len)
@@ -644,9 +666,10 @@ validate_volume(struct kctx *c, const struct knode *n, void *obj)
 
                         knode_key(&s, n, supported_sources[i]);
                         if (s.v && json_is_null(s.v)) {
-                                kerror(c, &s, "found null, expected a mapping (write %s: {} for "
+                                kerror_at_key(c, &s,
+                                              "found null, expected a mapping (write %s: {} for "
                                               "one with no settings)",
-                                       supported_sources[i]);
+                                              supported_sources[i]);
                                 return;
                         }
                 }
@@ -655,7 +678,8 @@ validate_volume(struct kctx *c, const struct knode *n, void *obj)
         check_item_paths(c, n, v);
 }
 
-#define VOLUME_SOURCE(jname, member, t) KFIELD(struct kube_volume, jname, KF_OBJECT, member, .type = (t))
+#define VOLUME_SOURCE(jname, member, t) \
+        KFIELD(struct kube_volume, jname, KF_OBJECT, member, .type = (t))
 
 static const struct kfield volume_fields[] = {
         KFIELD(struct kube_volume, "name", KF_STRING, name, .required = true,
