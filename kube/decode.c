@@ -332,7 +332,7 @@ decode_int(struct kctx *c, const struct knode *n, const struct kfield *f, int64_
                 hi = f->max;
         }
         if (v < lo || v > hi) {
-                if (hi == INT32_MAX && lo > INT32_MIN)
+                if (v < lo && (hi == INT32_MAX || hi == INT64_MAX) && lo > INT32_MIN)
                         kerror(c, n, "%" PRId64 " is out of range, expected %" PRId64 " or more", v,
                                lo);
                 else if (hi == INT32_MAX && lo == INT32_MIN)

@@ -423,6 +423,8 @@ place_value(struct yreader *r, json_t *v, struct ypos pos, uint64_t expanded, bo
         }
         f = &r->stack[r->depth - 1];
         f->expanded += expanded;
+        if (pos.line == 0) /* an empty value ("key:" and nothing) has no mark of its own */
+                pos = f->is_map && f->have_key ? f->key_pos : f->pos;
         if (f->pos.line == 0)
                 f->pos = pos;
 
@@ -639,7 +641,12 @@ handle_event(struct yreader *r, struct fy_event *fye)
         int k;
 
         switch (fye->type) {
-        case FYET_SCALAR:
+        case FYET_SCALAR: {
+                enum fy_scalar_style style = fy_token_scalar_style(fye->scalar.value);
+
+                /* the mark is the text's; messages point at the opening quote */
+                if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && pos.col > 1)
+                        pos.col--;
                 r->nodes++;
                 anchor = fye->scalar.anchor;
                 v = scalar_value(r, fye, pos, &merge);
@@ -655,6 +662,7 @@ handle_event(struct yreader *r, struct fy_event *fye)
                         }
                 }
                 return place_value(r, v, pos, 1, merge);
+        }
         case FYET_ALIAS: {
                 size_t len;
                 const char *t = fy_token_get_text(fye->alias.anchor, &len);

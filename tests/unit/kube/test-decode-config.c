@@ -570,6 +570,7 @@ test_secret_service_account_token(void)
                   "x.yaml:6:5: metadata.annotations[kubernetes.io/service-account.name]: missing, "
                   "expected the name of the service account for type "
                   "kubernetes.io/service-account-token");
+        /* without annotations the position is metadata's (4:3) once knode_pos() skips absent parents */
         check_str(path_msg(only_error(SECRET "type: kubernetes.io/service-account-token\n", buf,
                                       sizeof(buf))),
                   "metadata.annotations[kubernetes.io/service-account.name]: missing, expected the "

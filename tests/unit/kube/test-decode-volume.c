@@ -325,7 +325,7 @@ test_config_map_name(void)
                     "pod.yaml:12:7: spec.volumes[0].configMap.name: missing, expected a string");
         check_error(VOL "    configMap:\n"
                         "      name: \"\"\n",
-                    "pod.yaml:12:14: spec.volumes[0].configMap.name: is empty, expected a value");
+                    "pod.yaml:12:13: spec.volumes[0].configMap.name: is empty, expected a value");
 }
 
 static void
