@@ -18,8 +18,7 @@
 /* core.MaxSecretSize, which ConfigMaps share: what etcd takes in one value, with room */
 #define MAX_DATA_SIZE (1024 * 1024)
 
-static void
-kerror_key(struct kctx *c, const struct knode *n, const char *fmt, ...)
+static void kerror_key(struct kctx *c, const struct knode *n, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 /* An error at the key of map entry n rather than at its value. */
@@ -96,7 +95,8 @@ decode_base64_value(struct kctx *c, const struct knode *e, struct kube_bytes *re
                 return false;
         }
         if (r < 0) {
-                kerror(c, e, "\"%.*s%s\" is not valid base64, expected standard base64 with = padding",
+                kerror(c, e,
+                       "\"%.*s%s\" is not valid base64, expected standard base64 with = padding",
                        (int)(slen > 40 ? 40 : slen), s, slen > 40 ? "..." : "");
                 return false;
         }
@@ -136,8 +136,7 @@ decode_bytes_map(struct kctx *c, const struct knode *n, size_t *ret_n)
         items = kalloc_array(c, json_object_size(n->v), sizeof(*items));
         if (!items)
                 return NULL;
-        json_object_foreach(n->v, key, val)
-        {
+        json_object_foreach (n->v, key, val) {
                 struct knode e;
 
                 knode_map_key(&e, n, key);
@@ -246,8 +245,7 @@ merge_string_data(struct kctx *c, const struct knode *sd, struct kube_secret *s)
                 return;
         if (s->n_data)
                 memcpy(all, s->data, s->n_data * sizeof(*all));
-        json_object_foreach(sd->v, key, val)
-        {
+        json_object_foreach (sd->v, key, val) {
                 struct kube_bytes *b = (struct kube_bytes *)bytes_find(all, s->n_data, key);
                 struct knode e;
 
@@ -298,8 +296,9 @@ check_secret_json(struct kctx *c, const struct knode *e, const struct kube_bytes
         /* Go's json.Unmarshal() into a map: any JSON parses, only an object fits */
         j = json_loadb((const char *)b->data, b->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
         if (!j) {
-                kerror(c, e, "is not valid JSON (%s at line %d column %d), expected a JSON object "
-                             "for type %s",
+                kerror(c, e,
+                       "is not valid JSON (%s at line %d column %d), expected a JSON object "
+                       "for type %s",
                        jerr.text, jerr.line, jerr.column, type);
                 return;
         }

@@ -214,8 +214,9 @@ check_selector(struct kctx *c, const struct knode *spec, struct kube_deployment_
         if (!sel)
                 return; /* missing or not a mapping: reported */
         if (sel->n_match_labels + sel->n_match_expressions == 0) {
-                kerror(c, &x, "is empty, expected matchLabels or matchExpressions that pick the "
-                              "Deployment's pods");
+                kerror(c, &x,
+                       "is empty, expected matchLabels or matchExpressions that pick the "
+                       "Deployment's pods");
                 return;
         }
         if (!json_is_object(knode_key(&t, spec, "template")->v) || !selector_is_valid(sel))
@@ -287,7 +288,8 @@ validate_spec(struct kctx *c, const struct knode *n, void *obj)
                                s->progress_deadline_seconds, s->min_ready_seconds);
                 else
                         kerror(c, &pd,
-                               "%" PRId64 " (the default) is not more than minReadySeconds (%" PRId64
+                               "%" PRId64
+                               " (the default) is not more than minReadySeconds (%" PRId64
                                "), expected progressDeadlineSeconds set above minReadySeconds",
                                s->progress_deadline_seconds, s->min_ready_seconds);
         }
@@ -302,10 +304,10 @@ static const struct kfield spec_fields[] = {
                .type = &ktype_pod_template, .required = true),
         KFIELD(struct kube_deployment_spec, "strategy", KF_INLINE, strategy,
                .type = &ktype_strategy),
-        KFIELD(struct kube_deployment_spec, "minReadySeconds", KF_INT, min_ready_seconds,
+        KFIELD(struct kube_deployment_spec, "minReadySeconds", KF_INT, min_ready_seconds, .min = 0,
+               .max = INT32_MAX),
+        KFIELD(struct kube_deployment_spec, "revisionHistoryLimit", KF_INT, revision_history_limit,
                .min = 0, .max = INT32_MAX),
-        KFIELD(struct kube_deployment_spec, "revisionHistoryLimit", KF_INT,
-               revision_history_limit, .min = 0, .max = INT32_MAX),
         KFIELD(struct kube_deployment_spec, "progressDeadlineSeconds", KF_INT,
                progress_deadline_seconds, .min = 0, .max = INT32_MAX),
         KFIELD(struct kube_deployment_spec, "paused", KF_BOOL, paused),

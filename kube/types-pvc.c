@@ -142,8 +142,7 @@ static const struct kfield pvc_fields[] = {
         KSILENT("apiVersion"),
         KSILENT("kind"),
         KFIELD(struct kube_pvc, "metadata", KF_INLINE, meta, .type = &ktype_meta),
-        KFIELD(struct kube_pvc, "spec", KF_INLINE, spec, .type = &ktype_pvc_spec,
-               .required = true),
+        KFIELD(struct kube_pvc, "spec", KF_INLINE, spec, .type = &ktype_pvc_spec, .required = true),
         KSILENT("status"),
         KEND,
 };

@@ -205,8 +205,7 @@ test_configmap_key_invalid(void)
 {
         char buf[1024], want[1024];
 
-        snprintf(want, sizeof(want),
-                 "x.yaml:6:3: data[a/b]: key \"a/b\" is not valid, expected %s",
+        snprintf(want, sizeof(want), "x.yaml:6:3: data[a/b]: key \"a/b\" is not valid, expected %s",
                  kube_check_config_key("a/b"));
         check_str(only_error(CM "data:\n  a/b: x\n", buf, sizeof(buf)), want);
         snprintf(want, sizeof(want),
@@ -329,7 +328,10 @@ test_secret_binary(void)
         check(b != NULL);
         if (b) {
                 check(b->len == 4);
-                check(memcmp(b->data, "\x00\xff\x00" "a", 4) == 0);
+                check(memcmp(b->data,
+                             "\x00\xff\x00"
+                             "a",
+                             4) == 0);
         }
 }
 
@@ -406,8 +408,9 @@ test_secret_key_invalid(void)
         /* one error for a key in both */
         snprintf(want, sizeof(want), "x.yaml:6:3: data[a b]: key \"a b\" is not valid, expected %s",
                  kube_check_config_key("a b"));
-        check_str(only_error(SECRET "data:\n  a b: YQ==\nstringData:\n  a b: x\n", buf, sizeof(buf)),
-                  want);
+        check_str(
+                only_error(SECRET "data:\n  a b: YQ==\nstringData:\n  a b: x\n", buf, sizeof(buf)),
+                want);
 }
 
 /* A Secret with data "a" of 1 byte and stringData "big" of n bytes. */
@@ -448,9 +451,10 @@ static void
 test_secret_dockerconfigjson(void)
 {
         _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
-                SECRET "type: kubernetes.io/dockerconfigjson\n"
-                       "stringData:\n"
-                       "  .dockerconfigjson: '{\"auths\": {\"r.example\": {\"auth\": \"dTpw\"}}}'\n",
+                SECRET
+                "type: kubernetes.io/dockerconfigjson\n"
+                "stringData:\n"
+                "  .dockerconfigjson: '{\"auths\": {\"r.example\": {\"auth\": \"dTpw\"}}}'\n",
                 KUBE_SECRET);
         char buf[1024];
 
@@ -506,9 +510,9 @@ test_secret_dockercfg(void)
 static void
 test_secret_basic_auth(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
-                SECRET "type: kubernetes.io/basic-auth\nstringData:\n  password: \"\"\n",
-                KUBE_SECRET);
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid(SECRET "type: kubernetes.io/basic-auth\nstringData:\n  password: \"\"\n",
+                           KUBE_SECRET);
         char buf[1024];
 
         (void)d;
@@ -544,8 +548,8 @@ test_secret_tls(void)
         char buf[1024];
 
         if (d)
-                check(bytes_are(d->objects[0].secret->data, d->objects[0].secret->n_data,
-                                "tls.key", "k"));
+                check(bytes_are(d->objects[0].secret->data, d->objects[0].secret->n_data, "tls.key",
+                                "k"));
         check_str(only_error(SECRET "type: kubernetes.io/tls\ndata:\n  tls.crt: Yw==\n", buf,
                              sizeof(buf)),
                   "x.yaml:7:3: data[tls.key]: missing, expected a value in data or stringData "
@@ -555,11 +559,11 @@ test_secret_tls(void)
 static void
 test_secret_service_account_token(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
-                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n"
-                "    kubernetes.io/service-account.name: build\n"
-                "type: kubernetes.io/service-account-token\n",
-                KUBE_SECRET);
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n"
+                           "    kubernetes.io/service-account.name: build\n"
+                           "type: kubernetes.io/service-account-token\n",
+                           KUBE_SECRET);
         char buf[1024];
 
         (void)d;
@@ -570,7 +574,8 @@ test_secret_service_account_token(void)
                   "x.yaml:6:5: metadata.annotations[kubernetes.io/service-account.name]: missing, "
                   "expected the name of the service account for type "
                   "kubernetes.io/service-account-token");
-        /* without annotations the position is metadata's (4:3) once knode_pos() skips absent parents */
+        /* without annotations the position is metadata's (4:3) once knode_pos() skips absent
+         * parents */
         check_str(path_msg(only_error(SECRET "type: kubernetes.io/service-account-token\n", buf,
                                       sizeof(buf))),
                   "metadata.annotations[kubernetes.io/service-account.name]: missing, expected the "

@@ -81,22 +81,21 @@ load_valid(const char *y)
 }
 
 #define HEAD "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
-#define TEMPLATE                                                                                   \
-        "  template:\n"                                                                            \
-        "    metadata:\n"                                                                          \
-        "      labels:\n"                                                                          \
-        "        app: web\n"                                                                       \
-        "    spec:\n"                                                                              \
-        "      containers:\n"                                                                      \
-        "      - name: web\n"                                                                      \
+#define TEMPLATE              \
+        "  template:\n"       \
+        "    metadata:\n"     \
+        "      labels:\n"     \
+        "        app: web\n"  \
+        "    spec:\n"         \
+        "      containers:\n" \
+        "      - name: web\n" \
         "        image: nginx:1.25\n"
 #define SELECTOR "  selector:\n    matchLabels:\n      app: web\n"
 
 static void
 test_defaults(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d =
-                load_valid(HEAD "spec:\n" SELECTOR TEMPLATE);
+        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(HEAD "spec:\n" SELECTOR TEMPLATE);
         const struct kube_deployment *dep;
         const struct kube_rolling_update *ru;
 
@@ -135,18 +134,18 @@ test_defaults(void)
 static void
 test_explicit_values(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
-                HEAD "spec:\n"
-                     "  replicas: 3\n"
-                     "  minReadySeconds: 5\n"
-                     "  revisionHistoryLimit: 0\n"
-                     "  progressDeadlineSeconds: 30\n"
-                     "  paused: true\n"
-                     "  strategy:\n"
-                     "    type: RollingUpdate\n"
-                     "    rollingUpdate:\n"
-                     "      maxSurge: 1\n"
-                     "      maxUnavailable: 0\n" SELECTOR TEMPLATE);
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid(HEAD "spec:\n"
+                                "  replicas: 3\n"
+                                "  minReadySeconds: 5\n"
+                                "  revisionHistoryLimit: 0\n"
+                                "  progressDeadlineSeconds: 30\n"
+                                "  paused: true\n"
+                                "  strategy:\n"
+                                "    type: RollingUpdate\n"
+                                "    rollingUpdate:\n"
+                                "      maxSurge: 1\n"
+                                "      maxUnavailable: 0\n" SELECTOR TEMPLATE);
         const struct kube_deployment_spec *s;
 
         if (!d)
@@ -181,7 +180,8 @@ test_one_default_of_two(void)
 {
         /* only the missing one is defaulted: maxSurge 0 with maxUnavailable 25% is fine */
         _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
-                HEAD "spec:\n  strategy:\n    rollingUpdate:\n      maxSurge: 0\n" SELECTOR TEMPLATE);
+                HEAD
+                "spec:\n  strategy:\n    rollingUpdate:\n      maxSurge: 0\n" SELECTOR TEMPLATE);
         const struct kube_rolling_update *ru;
 
         if (!d)
@@ -209,12 +209,12 @@ test_recreate(void)
 static void
 test_match_expressions(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
-                HEAD "spec:\n"
-                     "  selector:\n"
-                     "    matchExpressions:\n"
-                     "    - {key: app, operator: In, values: [web, api]}\n"
-                     "    - {key: tier, operator: DoesNotExist}\n" TEMPLATE);
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid(HEAD "spec:\n"
+                                "  selector:\n"
+                                "    matchExpressions:\n"
+                                "    - {key: app, operator: In, values: [web, api]}\n"
+                                "    - {key: tier, operator: DoesNotExist}\n" TEMPLATE);
 
         if (d)
                 check(d->objects[0].deployment->spec.selector->n_match_expressions == 2);
@@ -225,7 +225,8 @@ test_spec_missing(void)
 {
         char buf[1024];
 
-        check_str(only_error(HEAD, buf, sizeof(buf)), "x.yaml:1:1: spec: missing, expected a mapping");
+        check_str(only_error(HEAD, buf, sizeof(buf)),
+                  "x.yaml:1:1: spec: missing, expected a mapping");
 }
 
 static void
@@ -285,8 +286,7 @@ test_selector_mismatch_no_labels(void)
 {
         char buf[1024];
 
-        check_str(only_error(HEAD "spec:\n" SELECTOR
-                                  "  template:\n"
+        check_str(only_error(HEAD "spec:\n" SELECTOR "  template:\n"
                                   "    spec:\n"
                                   "      containers:\n"
                                   "      - name: web\n"
@@ -380,11 +380,11 @@ test_recreate_with_rolling_update(void)
                   "type is Recreate");
 }
 
-#define ROLLING(surge, unavail)                                                                    \
-        HEAD "spec:\n"                                                                             \
-             "  strategy:\n"                                                                       \
-             "    rollingUpdate:\n"                                                                \
-             "      maxSurge: " surge "\n"                                                         \
+#define ROLLING(surge, unavail)            \
+        HEAD "spec:\n"                     \
+             "  strategy:\n"               \
+             "    rollingUpdate:\n"        \
+             "      maxSurge: " surge "\n" \
              "      maxUnavailable: " unavail "\n" SELECTOR TEMPLATE
 
 static void

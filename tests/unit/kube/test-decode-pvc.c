@@ -103,8 +103,8 @@ test_defaults(void)
         if (p->spec.resources.n_requests == 1) {
                 check_str(p->spec.resources.requests[0].name, "storage");
                 check_str(p->spec.resources.requests[0].qty.text, "1Gi");
-                check(kube_quantity_value(&p->spec.resources.requests[0].qty.q) ==
-                      INT64_C(1) << 30);
+                check(kube_quantity_value(&p->spec.resources.requests[0].qty.q) == INT64_C(1)
+                                                                                           << 30);
         }
         check_str(p->spec.volume_mode, "Filesystem");
         check(p->spec.storage_class_name == NULL);
@@ -187,8 +187,8 @@ test_read_write_once_pod_with_others(void)
 {
         char buf[1024];
 
-        check_str(only_error(HEAD "  accessModes: [ReadWriteOncePod, ReadWriteOnce]\n" STORAGE(
-                                     "1Gi"),
+        check_str(only_error(HEAD
+                             "  accessModes: [ReadWriteOncePod, ReadWriteOnce]\n" STORAGE("1Gi"),
                              buf, sizeof(buf)),
                   "x.yaml:6:16: spec.accessModes: ReadWriteOncePod is combined with other access "
                   "modes, expected ReadWriteOncePod alone");
@@ -198,7 +198,6 @@ static void
 test_storage_missing(void)
 {
         char buf[1024];
-
         const char *msg;
 
         /*

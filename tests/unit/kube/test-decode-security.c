@@ -171,7 +171,7 @@ test_run_as_group_too_big(void)
 {
         check_error(POD "      runAsGroup: 4294967295\n",
                     "pod.yaml:10:19: spec.containers[0].securityContext.runAsGroup: 4294967295 is "
-                    "out of range, expected 0 or more");
+                    "out of range, expected 0-2147483647");
 }
 
 static void
