@@ -74,7 +74,6 @@ decode_base64_value(struct kctx *c, const struct knode *e, struct kube_bytes *re
         const char *s;
         unsigned char *data;
         size_t len = 0, slen;
-        char found[128];
         int r;
 
         if (json_is_null(e->v)) {
@@ -83,6 +82,8 @@ decode_base64_value(struct kctx *c, const struct knode *e, struct kube_bytes *re
                 return true;
         }
         if (!json_is_string(e->v)) {
+                char found[128];
+
                 kerror(c, e, "found %s, expected a base64 string%s",
                        kfound(e->v, found, sizeof(found)), type_hint(e->v));
                 return false;
@@ -122,12 +123,13 @@ decode_bytes_map(struct kctx *c, const struct knode *n, size_t *ret_n)
         const char *key;
         json_t *val;
         size_t i = 0;
-        char found[128];
 
         *ret_n = 0;
         if (!n->v || json_is_null(n->v))
                 return NULL;
         if (!json_is_object(n->v)) {
+                char found[128];
+
                 kerror(c, n, "found %s, expected a mapping", kfound(n->v, found, sizeof(found)));
                 return NULL;
         }

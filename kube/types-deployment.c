@@ -94,7 +94,6 @@ check_int_or_percent(struct kctx *c, const struct knode *n, const struct kube_in
         int64_t p;
 
         if (!v->is_string) {
-                /* intstr keeps an int32: a larger number does not even decode */
                 if (v->i < 0) {
                         kerror(c, n,
                                "%" PRId64 " is out of range, expected 0 or more or a percentage "
@@ -102,6 +101,7 @@ check_int_or_percent(struct kctx *c, const struct knode *n, const struct kube_in
                                v->i);
                         return -1;
                 }
+                /* intstr keeps an int32: a larger number does not even decode */
                 if (v->i > INT32_MAX) {
                         kerror(c, n, "%" PRId64 " is out of range, expected a 32-bit integer",
                                v->i);
@@ -128,7 +128,6 @@ check_strategy(struct kctx *c, const struct knode *spec, struct kube_deployment_
         struct knode sn, ru, surge, unavail;
         struct kube_rolling_update *r;
         int64_t s, u;
-        char ubuf[64], sbuf[64];
 
         knode_key(&sn, spec, "strategy");
         knode_key(&ru, &sn, "rollingUpdate");
@@ -160,12 +159,15 @@ check_strategy(struct kctx *c, const struct knode *spec, struct kube_deployment_
         s = check_int_or_percent(c, &surge, &r->max_surge, false);
         u = check_int_or_percent(c, &unavail, &r->max_unavailable, true);
         /* with neither, a rollout could never replace a pod */
-        if (s == 0 && u == 0)
+        if (s == 0 && u == 0) {
+                char ubuf[64], sbuf[64];
+
                 kerror(c, &unavail,
                        "%s is not allowed when maxSurge is %s, expected maxSurge or "
                        "maxUnavailable above 0",
                        int_or_string_text(&r->max_unavailable, ubuf, sizeof(ubuf)),
                        int_or_string_text(&r->max_surge, sbuf, sizeof(sbuf)));
+        }
 }
 
 /* ------------------------------------------------------------ spec */

@@ -269,6 +269,67 @@ check_ports(struct kctx *c, const struct knode *n, struct kube_pod_spec *s,
         }
 }
 
+/*
+ * Rules where the pod's securityContext and a container's meet: the kubelet
+ * refuses a container that runs as root under runAsNonRoot, wherever either
+ * was said (a clash within one securityContext is reported there).
+ */
+static void
+check_security_across(struct kctx *c, const struct knode *n, struct kube_pod_spec *s,
+                      struct each_container *all, size_t k)
+{
+        const struct kube_pod_security_context *p = s->security_context;
+
+        for (size_t i = 0; i < k; i++) {
+                const struct kube_security_context *sc = all[i].ct->security_context;
+                struct kube_opt_int user = {0};
+                struct kube_opt_bool non_root = {0};
+                struct knode l, cn, x;
+
+                if (p) {
+                        user = p->run_as_user;
+                        non_root = p->run_as_non_root;
+                }
+                if (sc && sc->run_as_user.set)
+                        user = sc->run_as_user;
+                if (sc && sc->run_as_non_root.set)
+                        non_root = sc->run_as_non_root;
+                container_node(&cn, &l, n, &all[i]);
+                if (user.set && user.v == 0 && non_root.set && non_root.v &&
+                    (sc && sc->run_as_user.set) != (sc && sc->run_as_non_root.set))
+                        kerror(c, knode_key(&x, &cn, "securityContext"),
+                               "runs as user 0 under runAsNonRoot (from the pod's and the "
+                               "container's securityContext), expected a non-zero runAsUser: "
+                               "the kubelet refuses to start it");
+                if (sc && sc->proc_mount && strcmp(sc->proc_mount, "Unmasked") == 0 &&
+                    !(s->host_users.set && !s->host_users.v))
+                        kerror(c, knode_key(&x, knode_key(&x, &cn, "securityContext"), "procMount"),
+                               "Unmasked needs a user namespace, expected spec.hostUsers: false");
+        }
+        if (p) {
+                struct knode sn, sy, si, x;
+
+                knode_key(&sy, knode_key(&sn, n, "securityContext"), "sysctls");
+                for (size_t i = 0; i < p->n_sysctls; i++) {
+                        const char *name = p->sysctls[i].name;
+                        bool net, ipc;
+
+                        if (!name)
+                                continue;
+                        net = strncmp(name, "net.", 4) == 0;
+                        ipc = strncmp(name, "kernel.shm", 10) == 0 ||
+                              strncmp(name, "kernel.msg", 10) == 0 ||
+                              strcmp(name, "kernel.sem") == 0 || strncmp(name, "fs.mqueue.", 10) == 0;
+                        if ((net && s->host_network) || (ipc && s->host_ipc))
+                                kerror(c, knode_key(&x, knode_idx(&si, &sy, i), "name"),
+                                       "\"%s\" would change the host's %s namespace, expected no "
+                                       "%s sysctls with %s",
+                                       name, net ? "network" : "IPC", net ? "net.*" : "IPC",
+                                       net ? "hostNetwork" : "hostIPC");
+                }
+        }
+}
+
 static void
 validate_pod_spec(struct kctx *c, const struct knode *n, void *obj)
 {
@@ -298,6 +359,7 @@ validate_pod_spec(struct kctx *c, const struct knode *n, void *obj)
                         }
         check_mounts_and_refs(c, n, s, all, k);
         check_ports(c, n, s, all, k);
+        check_security_across(c, n, s, all, k);
 
         if (strcmp(s->dns_policy, "None") == 0 && (!s->dns_config || s->dns_config->n_nameservers == 0))
                 kerror(c, knode_key(&x, n, "dnsConfig"),

@@ -320,6 +320,7 @@ test_secret_binary(void)
 {
         _cleanup_(kube_doc_freep) struct kube_doc *d =
                 load_valid(SECRET "data:\n  k: \"AP8A\\nYQ==\"\n", KUBE_SECRET);
+        static const unsigned char want[] = {0x00, 0xff, 0x00, 'a'};
         const struct kube_bytes *b;
 
         if (!d)
@@ -327,11 +328,8 @@ test_secret_binary(void)
         b = bytes_get(d->objects[0].secret->data, d->objects[0].secret->n_data, "k");
         check(b != NULL);
         if (b) {
-                check(b->len == 4);
-                check(memcmp(b->data,
-                             "\x00\xff\x00"
-                             "a",
-                             4) == 0);
+                check(b->len == sizeof(want));
+                check(memcmp(b->data, want, sizeof(want)) == 0);
         }
 }
 

@@ -395,6 +395,9 @@ test_max_surge_negative(void)
         check_str(only_error(ROLLING("-1", "1"), buf, sizeof(buf)),
                   "x.yaml:8:17: spec.strategy.rollingUpdate.maxSurge: -1 is out of range, "
                   "expected 0 or more or a percentage such as 25%");
+        check_str(only_error(ROLLING("3000000000", "1"), buf, sizeof(buf)),
+                  "x.yaml:8:17: spec.strategy.rollingUpdate.maxSurge: 3000000000 is out of range, "
+                  "expected a 32-bit integer");
 }
 
 static void

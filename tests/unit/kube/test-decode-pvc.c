@@ -103,8 +103,9 @@ test_defaults(void)
         if (p->spec.resources.n_requests == 1) {
                 check_str(p->spec.resources.requests[0].name, "storage");
                 check_str(p->spec.resources.requests[0].qty.text, "1Gi");
-                check(kube_quantity_value(&p->spec.resources.requests[0].qty.q) == INT64_C(1)
-                                                                                           << 30);
+                int64_t gi = kube_quantity_value(&p->spec.resources.requests[0].qty.q);
+
+                check(gi == INT64_C(1) << 30);
         }
         check_str(p->spec.volume_mode, "Filesystem");
         check(p->spec.storage_class_name == NULL);
