@@ -100,7 +100,7 @@ knode_pos(const struct kctx *c, const struct knode *n, bool at_key)
         for (; n; n = n->up, at_key = false) {
                 if (!n->up)
                         return c->doc->pos;
-                if (ydoc_pos(c->doc, n->parent, n->key, n->idx, &val, &key))
+                if (n->parent && ydoc_pos(c->doc, n->parent, n->key, n->idx, &val, &key))
                         return at_key ? key : val;
         }
         return (struct ypos){0, 0};

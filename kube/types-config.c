@@ -184,7 +184,7 @@ validate_configmap(struct kctx *c, const struct knode *n, void *obj)
                 total += cm->binary_data[i].len;
         if (total > MAX_DATA_SIZE)
                 kerror(c, n,
-                       "%" PRIu64 " bytes of data and binaryData in all is too long, expected at "
+                       "%" PRIu64 " bytes of data and binaryData in all are too long, expected at "
                        "most %d",
                        total, MAX_DATA_SIZE);
 }
@@ -390,7 +390,7 @@ validate_secret(struct kctx *c, const struct knode *n, void *obj)
                 total += s->data[i].len;
         if (total > MAX_DATA_SIZE)
                 kerror(c, &data,
-                       "%" PRIu64 " bytes in all is too long, expected at most %d (stringData "
+                       "%" PRIu64 " bytes in all are too long, expected at most %d (stringData "
                        "included)",
                        total, MAX_DATA_SIZE);
         check_secret_type(c, n, s);

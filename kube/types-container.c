@@ -134,7 +134,7 @@ validate_env_source(struct kctx *c, const struct knode *n, void *obj)
         struct kube_env_source *s = obj;
         const char *set[4];
         size_t k = 0;
-        struct knode x;
+        struct knode x, fr;
 
         if (s->config_map_key_ref)
                 set[k++] = "configMapKeyRef";
@@ -148,14 +148,15 @@ validate_env_source(struct kctx *c, const struct knode *n, void *obj)
                 kerror(c, n, "no source, expected one of configMapKeyRef, secretKeyRef, fieldRef or "
                              "resourceFieldRef");
         else if (k > 1)
-                kerror(c, n, "found %zu sources (%s, %s), expected exactly one", k, set[0], set[1]);
+                kerror(c, n, "found %zu sources (%s, %s%s%s), expected exactly one", k, set[0],
+                       set[1], k > 2 ? ", " : "", k > 2 ? set[2] : "");
         if (s->field_ref && s->field_ref->field_path) {
                 const char *p = s->field_ref->field_path;
                 bool ok = field_path_is_map_entry(p);
                 for (size_t i = 0; !ok && env_field_paths[i]; i++)
                         ok = strcmp(p, env_field_paths[i]) == 0;
                 if (!ok)
-                        kerror(c, knode_key(&x, knode_key(&x, n, "fieldRef"), "fieldPath"),
+                        kerror(c, knode_key(&x, knode_key(&fr, n, "fieldRef"), "fieldPath"),
                                "\"%s\" is not supported, expected metadata.name, "
                                "metadata.namespace, metadata.uid, metadata.labels['KEY'], "
                                "metadata.annotations['KEY'], spec.nodeName, "
@@ -258,7 +259,7 @@ validate_port(struct kctx *c, const struct knode *n, void *obj)
 {
         struct kube_port *p = obj;
 
-        if (!p->protocol)
+        if (!p->protocol || !p->protocol[0])
                 p->protocol = "TCP";
 }
 
@@ -375,10 +376,20 @@ validate_resources(struct kctx *c, const struct knode *n, void *obj)
                         kerror(c, &x, "%s is more than limits[%s] %s, expected at most the limit",
                                req->qty.text, req->name, lim->qty.text);
         }
-        for (size_t i = 0; i < r->n_limits; i++)
-                if (r->limits[i].qty.text &&
-                    !resource_find(r->requests, r->n_requests, r->limits[i].name))
+        for (size_t i = 0; i < r->n_limits; i++) {
+                const struct kube_resource *lim = &r->limits[i];
+
+                if (!lim->qty.text)
+                        continue;
+                if (!resource_find(r->requests, r->n_requests, lim->name)) {
                         missing++;
+                        if (!resource_is_standard(lim->name) &&
+                            !kube_quantity_is_integer(&lim->qty.q))
+                                kerror(c, knode_map_key(&x, &lims, lim->name),
+                                       "%s is not a whole number, expected whole units of %s",
+                                       lim->qty.text, lim->name);
+                }
+        }
         if (missing > 0) {
                 /* Kubernetes defaults a missing request to its limit */
                 struct kube_resource *all =
@@ -435,7 +446,7 @@ static void
 validate_container_common(struct kctx *c, const struct knode *n, struct kube_container *ct,
                           bool init)
 {
-        struct knode x, y;
+        struct knode x, y, list;
         struct ypos pos = knode_pos(c, n, false);
 
         ct->loc = (struct kube_loc){.file = c->file, .line = pos.line, .col = pos.col};
@@ -451,12 +462,12 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                                "\"%s\" has leading or trailing whitespace, expected an image "
                                "reference",
                                ct->image);
-                if (!ct->image_pull_policy)
+                if (!ct->image_pull_policy || !ct->image_pull_policy[0])
                         ct->image_pull_policy = default_pull_policy(ct->image);
         }
-        if (!ct->termination_message_path)
+        if (!ct->termination_message_path || !ct->termination_message_path[0])
                 ct->termination_message_path = "/dev/termination-log";
-        if (!ct->termination_message_policy)
+        if (!ct->termination_message_policy || !ct->termination_message_policy[0])
                 ct->termination_message_policy = "File";
 
         /* port names and mount paths are unique within a container */
@@ -464,7 +475,7 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                 for (size_t j = 0; j < i; j++)
                         if (ct->ports[i].name && ct->ports[j].name &&
                             strcmp(ct->ports[i].name, ct->ports[j].name) == 0)
-                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&x, n, "ports"), i),
+                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&list, n, "ports"), i),
                                                     "name"),
                                        "\"%s\" is already the name of ports[%zu], expected a "
                                        "unique name",
@@ -474,7 +485,7 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                         if (ct->volume_mounts[i].mount_path && ct->volume_mounts[j].mount_path &&
                             strcmp(ct->volume_mounts[i].mount_path,
                                    ct->volume_mounts[j].mount_path) == 0)
-                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&x, n, "volumeMounts"), i),
+                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&list, n, "volumeMounts"), i),
                                                     "mountPath"),
                                        "\"%s\" is already mounted by volumeMounts[%zu], expected a "
                                        "unique path",
@@ -498,9 +509,19 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                                 kerror(c, &x, "is set on an init container, expected it only on "
                                               "containers or on sidecars (restartPolicy: Always)");
         }
-        if (init && ct->readiness_probe && ct->restart_policy)
-                kerror(c, knode_key(&x, n, "readinessProbe"),
-                       "is set on a sidecar, expected livenessProbe or startupProbe");
+        for (size_t i = 0; i < ct->n_volume_mounts; i++) {
+                const char *prop = ct->volume_mounts[i].mount_propagation;
+                struct knode ms, mi;
+                bool privileged = ct->security_context && ct->security_context->privileged.set &&
+                                  ct->security_context->privileged.v;
+
+                if (prop && strcmp(prop, "Bidirectional") == 0 && !privileged)
+                        kerror(c,
+                               knode_key(&x, knode_idx(&mi, knode_key(&ms, n, "volumeMounts"), i),
+                                         "mountPropagation"),
+                               "Bidirectional needs a privileged container, expected None or "
+                               "HostToContainer, or securityContext.privileged: true");
+        }
         kcheck_probe_roles(c, n, ct);
 }
 

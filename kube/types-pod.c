@@ -182,7 +182,7 @@ check_mounts_and_refs(struct kctx *c, const struct knode *n, struct kube_pod_spe
         volume_names(s, names, sizeof(names));
         for (size_t i = 0; i < k; i++) {
                 struct kube_container *ct = all[i].ct;
-                struct knode l, cn, m, mi, x;
+                struct knode l, cn, m, mi, vf, rf, x;
 
                 container_node(&cn, &l, n, &all[i]);
                 knode_key(&m, &cn, "volumeMounts");
@@ -210,7 +210,7 @@ check_mounts_and_refs(struct kctx *c, const struct knode *n, struct kube_pod_spe
                                 continue;
                         knode_idx(&mi, &m, j);
                         kerror(c,
-                               knode_key(&x, knode_key(&x, knode_key(&x, &mi, "valueFrom"),
+                               knode_key(&x, knode_key(&rf, knode_key(&vf, &mi, "valueFrom"),
                                                         "resourceFieldRef"),
                                          "containerName"),
                                "no container named \"%s\" in this pod, expected one of its "
@@ -284,7 +284,7 @@ check_security_across(struct kctx *c, const struct knode *n, struct kube_pod_spe
                 const struct kube_security_context *sc = all[i].ct->security_context;
                 struct kube_opt_int user = {0};
                 struct kube_opt_bool non_root = {0};
-                struct knode l, cn, x;
+                struct knode l, cn, scn, x;
 
                 if (p) {
                         user = p->run_as_user;
@@ -303,7 +303,7 @@ check_security_across(struct kctx *c, const struct knode *n, struct kube_pod_spe
                                "the kubelet refuses to start it");
                 if (sc && sc->proc_mount && strcmp(sc->proc_mount, "Unmasked") == 0 &&
                     !(s->host_users.set && !s->host_users.v))
-                        kerror(c, knode_key(&x, knode_key(&x, &cn, "securityContext"), "procMount"),
+                        kerror(c, knode_key(&x, knode_key(&scn, &cn, "securityContext"), "procMount"),
                                "Unmasked needs a user namespace, expected spec.hostUsers: false");
         }
         if (p) {
@@ -336,13 +336,13 @@ validate_pod_spec(struct kctx *c, const struct knode *n, void *obj)
         struct kube_pod_spec *s = obj;
         struct each_container all[512];
         size_t k = all_containers(s, all, ELEMENTSOF(all));
-        struct knode x, y;
+        struct knode x, y, vols;
 
-        if (!s->restart_policy)
+        if (!s->restart_policy || !s->restart_policy[0])
                 s->restart_policy = "Always";
-        if (!s->dns_policy)
+        if (!s->dns_policy || !s->dns_policy[0])
                 s->dns_policy = "ClusterFirst";
-        if (!knode_key(&x, n, "terminationGracePeriodSeconds")->v)
+        if (!knode_key(&x, n, "terminationGracePeriodSeconds")->v || json_is_null(x.v))
                 s->termination_grace_period_seconds = 30;
 
         check_names_unique(c, n, all, k);
@@ -350,7 +350,7 @@ validate_pod_spec(struct kctx *c, const struct knode *n, void *obj)
                 for (size_t j = 0; j < i; j++)
                         if (s->volumes[i].name && s->volumes[j].name &&
                             strcmp(s->volumes[i].name, s->volumes[j].name) == 0) {
-                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&x, n, "volumes"), i),
+                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&vols, n, "volumes"), i),
                                                     "name"),
                                        "\"%s\" is already the name of spec.volumes[%zu], expected "
                                        "a unique name",
@@ -361,9 +361,12 @@ validate_pod_spec(struct kctx *c, const struct knode *n, void *obj)
         check_ports(c, n, s, all, k);
         check_security_across(c, n, s, all, k);
 
-        if (strcmp(s->dns_policy, "None") == 0 && (!s->dns_config || s->dns_config->n_nameservers == 0))
+        if (strcmp(s->dns_policy, "None") == 0 && !s->dns_config)
                 kerror(c, knode_key(&x, n, "dnsConfig"),
-                       "has no nameservers, expected at least one with dnsPolicy None");
+                       "missing, expected nameservers to use with dnsPolicy None");
+        else if (strcmp(s->dns_policy, "None") == 0 && s->dns_config->n_nameservers == 0)
+                kerror(c, knode_key(&x, knode_key(&y, n, "dnsConfig"), "nameservers"),
+                       "missing, expected at least one nameserver with dnsPolicy None");
         if (s->share_process_namespace.set && s->share_process_namespace.v && s->host_pid)
                 kerror(c, knode_key(&x, n, "shareProcessNamespace"),
                        "is true together with hostPID, expected one or the other");

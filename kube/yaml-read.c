@@ -628,7 +628,8 @@ syntax_error(struct yreader *r, struct berr **err)
                 col = e->column;
         }
         r->done = true;
-        return berr(err, 0, "%s:%d:%d: %s", r->name, line + 1, col + 1, msg);
+        /* libfyaml's collected positions are already 1-based */
+        return berr(err, 0, "%s:%d:%d: %s", r->name, line, col, msg);
 }
 
 static int

@@ -282,7 +282,7 @@ test_configmap_too_long(void)
         check(d != NULL);
         /* what counts is data and binaryData together, and only the values */
         check_str(only_error(over, buf, sizeof(buf)),
-                  "x.yaml:1:1: 1048577 bytes of data and binaryData in all is too long, expected "
+                  "x.yaml:1:1: 1048577 bytes of data and binaryData in all are too long, expected "
                   "at most 1048576");
 }
 
@@ -441,7 +441,7 @@ test_secret_too_long(void)
         d = load_valid(at_limit, KUBE_SECRET);
         check(d != NULL);
         check_str(only_error(over, buf, sizeof(buf)),
-                  "x.yaml:6:3: data: 1048577 bytes in all is too long, expected at most 1048576 "
+                  "x.yaml:6:3: data: 1048577 bytes in all are too long, expected at most 1048576 "
                   "(stringData included)");
 }
 

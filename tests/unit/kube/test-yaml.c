@@ -302,7 +302,7 @@ test_syntax_error_names_the_position(void)
         check(strchr(s + 7, ':') != NULL);
         free(s);
         s = first_doc("a: b\n\tc: d\n", NULL);
-        check(strncmp(s, "t.yaml:2:", 9) == 0);
+        check(strncmp(s, "t.yaml:1:4: ", 12) == 0);
         free(s);
 }
 
