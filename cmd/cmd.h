@@ -23,5 +23,5 @@ int cmd_version(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Run the command named argv[0] from table, or print what exists. */
-int cmd_dispatch(struct berth_ctx *ctx, const char *prefix, const struct berth_cmd *table,
-                 int argc, char **argv, void (*help)(FILE *f));
+int cmd_dispatch(struct berth_ctx *ctx, const char *prefix, const struct berth_cmd *table, int argc,
+                 char **argv, void (*help)(FILE *f));

@@ -275,10 +275,10 @@ print_summary(struct validate *v)
         if (v->json) {
                 json_t *j = json_pack("{s:b, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:O, s:O}",
                                       "valid", v->errors == 0, "summary", "files", (int)v->files,
-                                      "objects", (int)v->objects, "valid", (int)v->valid,
-                                      "invalid", (int)v->invalid, "skipped", (int)v->skipped,
-                                      "errors", (int)v->errors, "warnings", (int)v->warnings,
-                                      "objects", v->j_objects, "diagnostics", v->j_diags);
+                                      "objects", (int)v->objects, "valid", (int)v->valid, "invalid",
+                                      (int)v->invalid, "skipped", (int)v->skipped, "errors",
+                                      (int)v->errors, "warnings", (int)v->warnings, "objects",
+                                      v->j_objects, "diagnostics", v->j_diags);
                 if (j) {
                         json_dumpf(j, stdout, JSON_INDENT(2));
                         fputc('\n', stdout);
@@ -354,7 +354,8 @@ cmd_kube_validate(struct berth_ctx *ctx, int argc, char **argv)
 
                         if (walk_dir(arg, &found, &err) < 0)
                                 emit_error_text(&v, arg, err->msg);
-                        qsort(found.v, found.n, sizeof(*found.v), cmp_str);
+                        if (found.n > 1)
+                                qsort(found.v, found.n, sizeof(*found.v), cmp_str);
                         for (size_t j = 0; j < found.n; j++)
                                 check_file(&v, found.v[j]);
                         paths_free(&found);

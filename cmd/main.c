@@ -118,9 +118,13 @@ main(int argc, char **argv)
 
         if (geteuid() != 0) {
                 const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-                if (xdg && xdg[0] && asprintf(&xdg_root, "%s/berth", xdg) >= 0)
-                        ctx.root = xdg_root;
-                else if (home && asprintf(&xdg_root, "%s/.local/share/berth", home) >= 0)
+                int r = -1;
+
+                if (xdg && xdg[0])
+                        r = asprintf(&xdg_root, "%s/berth", xdg);
+                else if (home)
+                        r = asprintf(&xdg_root, "%s/.local/share/berth", home);
+                if (r >= 0)
                         ctx.root = xdg_root;
         }
 

@@ -72,8 +72,8 @@ cmd_version(struct berth_ctx *ctx, int argc, char **argv)
                 return 0;
         }
         if (strcmp(format, "text") != 0)
-                return cmd_usage_error("version", "--format: \"%s\" is not valid, expected text or json",
-                                       format);
+                return cmd_usage_error(
+                        "version", "--format: \"%s\" is not valid, expected text or json", format);
         printf("Version:      %s\nOS/Arch:      linux/%s\n", BERTH_VERSION, go_arch(u.machine));
         return 0;
 }

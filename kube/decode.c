@@ -109,7 +109,7 @@ knode_pos(const struct kctx *c, const struct knode *n, bool at_key)
 const char *
 knode_path(const struct knode *n, char *buf, size_t size)
 {
-        const struct knode *chain[128];
+        const struct knode *chain[128] = {NULL};
         size_t depth = 0, len = 0;
 
         for (; n && n->up; n = n->up)
@@ -196,9 +196,9 @@ kwarn(struct kctx *c, const struct knode *n, const char *fmt, ...)
         va_end(ap);
 }
 
-static void
-kdiag_at(struct kctx *c, enum kube_severity sev, enum kube_diag_kind kind, const struct knode *n,
-         bool at_key, const char *topic, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void kdiag_at(struct kctx *c, enum kube_severity sev, enum kube_diag_kind kind,
+                     const struct knode *n, bool at_key, const char *topic, const char *fmt, ...)
+        __attribute__((format(printf, 7, 8)));
 
 static void
 kdiag_at(struct kctx *c, enum kube_severity sev, enum kube_diag_kind kind, const struct knode *n,
@@ -268,7 +268,10 @@ enum_list(const char *const *enums, char *buf, size_t size)
                 n++;
         buf[0] = '\0';
         for (size_t i = 0; i < n && len < size; i++) {
-                int k = snprintf(buf + len, size - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                int k = snprintf(buf + len, size - len, "%s%s",
+                                 i == 0       ? ""
+                                 : i + 1 == n ? " or "
+                                              : ", ",
                                  enums[i]);
                 if (k < 0)
                         break;
@@ -338,8 +341,8 @@ decode_int(struct kctx *c, const struct knode *n, const struct kfield *f, int64_
                 else if (hi == INT32_MAX && lo == INT32_MIN)
                         kerror(c, n, "%" PRId64 " is out of range, expected a 32-bit integer", v);
                 else
-                        kerror(c, n, "%" PRId64 " is out of range, expected %" PRId64 "-%" PRId64, v,
-                               lo, hi);
+                        kerror(c, n, "%" PRId64 " is out of range, expected %" PRId64 "-%" PRId64,
+                               v, lo, hi);
                 return false;
         }
         *ret = v;
@@ -402,8 +405,9 @@ decode_qty(struct kctx *c, const struct knode *n, struct kube_qty *ret)
         if (!text)
                 return;
         if (kube_quantity_parse(text, &ret->q) < 0) {
-                kerror(c, n, "\"%s\" is not a quantity, expected a number with an optional suffix "
-                             "such as 500m, 128Mi, 1G or 1e3",
+                kerror(c, n,
+                       "\"%s\" is not a quantity, expected a number with an optional suffix "
+                       "such as 500m, 128Mi, 1G or 1e3",
                        text);
                 return;
         }
@@ -545,8 +549,7 @@ decode_map(struct kctx *c, const struct knode *n, const struct kfield *f, void *
         items = kalloc_array(c, count, elem);
         if (!items)
                 return;
-        json_object_foreach(n->v, key, val)
-        {
+        json_object_foreach (n->v, key, val) {
                 struct knode e;
                 const char *why;
 
@@ -601,14 +604,16 @@ decode_field(struct kctx *c, const struct knode *n, const struct kfield *f, void
                 break;
         }
         case KF_STRINGS:
+                *(void **)slot =
+                        decode_list(c, n, f, sizeof(char *), (size_t *)((char *)base + f->off_n));
+                break;
         case KF_INTS:
-                *(void **)slot = decode_list(c, n, f, f->kind == KF_INTS ? sizeof(int64_t)
-                                                                          : sizeof(char *),
-                                             (size_t *)((char *)base + f->off_n));
+                *(void **)slot =
+                        decode_list(c, n, f, sizeof(int64_t), (size_t *)((char *)base + f->off_n));
                 break;
         case KF_ARRAY:
-                *(void **)slot = decode_list(c, n, f, f->type->size,
-                                             (size_t *)((char *)base + f->off_n));
+                *(void **)slot =
+                        decode_list(c, n, f, f->type->size, (size_t *)((char *)base + f->off_n));
                 break;
         case KF_STRMAP:
         case KF_QTYMAP:
@@ -620,7 +625,8 @@ decode_field(struct kctx *c, const struct knode *n, const struct kfield *f, void
         case KF_INT_OR_STRING: {
                 struct kube_int_or_string *is = slot;
                 if (json_is_integer(n->v)) {
-                        *is = (struct kube_int_or_string){.set = true, .i = json_integer_value(n->v)};
+                        *is = (struct kube_int_or_string){.set = true,
+                                                          .i = json_integer_value(n->v)};
                 } else if (json_is_string(n->v)) {
                         *is = (struct kube_int_or_string){
                                 .set = true, .is_string = true, .s = json_string_value(n->v)};
@@ -702,8 +708,7 @@ kdecode_object(struct kctx *c, const struct knode *n, const struct ktype *t, voi
                 type_error(c, n, "a mapping");
                 return;
         }
-        json_object_foreach(n->v, key, val)
-        {
+        json_object_foreach (n->v, key, val) {
                 const struct kfield *f = field_find(t, key);
                 struct knode child;
 

@@ -28,22 +28,22 @@ struct knode {
 };
 
 enum kfield_kind {
-        KF_STRING,   /* const char * */
-        KF_BOOL,     /* bool */
-        KF_OPT_BOOL, /* struct kube_opt_bool */
-        KF_INT,      /* int64_t */
-        KF_OPT_INT,  /* struct kube_opt_int */
-        KF_STRINGS,  /* const char **, size_t n_ */
-        KF_INTS,     /* int64_t *, size_t n_ */
-        KF_STRMAP,   /* struct kube_kv *, size_t n_ */
-        KF_QTY,      /* struct kube_qty (a quantity as string or number) */
-        KF_QTYMAP,   /* struct kube_resource *, size_t n_ */
+        KF_STRING,        /* const char * */
+        KF_BOOL,          /* bool */
+        KF_OPT_BOOL,      /* struct kube_opt_bool */
+        KF_INT,           /* int64_t */
+        KF_OPT_INT,       /* struct kube_opt_int */
+        KF_STRINGS,       /* const char **, size_t n_ */
+        KF_INTS,          /* int64_t *, size_t n_ */
+        KF_STRMAP,        /* struct kube_kv *, size_t n_ */
+        KF_QTY,           /* struct kube_qty (a quantity as string or number) */
+        KF_QTYMAP,        /* struct kube_resource *, size_t n_ */
         KF_INT_OR_STRING, /* struct kube_int_or_string */
-        KF_OBJECT,   /* T * (allocated), with .type */
-        KF_INLINE,   /* T embedded in the struct, with .type */
-        KF_ARRAY,    /* T *, size_t n_, with .type */
-        KF_IGNORED,  /* accepted, reported once as not honoured on one machine */
-        KF_SILENT,   /* accepted without a word: status, uid, managedFields... */
+        KF_OBJECT,        /* T * (allocated), with .type */
+        KF_INLINE,        /* T embedded in the struct, with .type */
+        KF_ARRAY,         /* T *, size_t n_, with .type */
+        KF_IGNORED,       /* accepted, reported once as not honoured on one machine */
+        KF_SILENT,        /* accepted without a word: status, uid, managedFields... */
 };
 
 /* A name rule from names.h: NULL when s is fine, else what was expected. */
@@ -73,14 +73,27 @@ struct ktype {
 };
 
 /* Field table entries, e.g. KSTRING(struct kube_port, "protocol", protocol, .enums = protocols) */
-#define KFIELD(T, jname, kind_, member, ...)                                                       \
-        {.name = (jname), .kind = (kind_), .off = offsetof(T, member), __VA_ARGS__}
-#define KLIST(T, jname, kind_, member, ...)                                                        \
-        {.name = (jname), .kind = (kind_), .off = offsetof(T, member),                              \
-         .off_n = offsetof(T, n_##member), __VA_ARGS__}
-#define KIGNORED(jname, why_) {.name = (jname), .kind = KF_IGNORED, .why = (why_)}
-#define KSILENT(jname) {.name = (jname), .kind = KF_SILENT}
-#define KEND {.name = NULL}
+#define KFIELD(T, jname, kind_, member, ...)                                              \
+        {                                                                                 \
+                .name = (jname), .kind = (kind_), .off = offsetof(T, member), __VA_ARGS__ \
+        }
+#define KLIST(T, jname, kind_, member, ...)                                   \
+        {                                                                     \
+                .name = (jname), .kind = (kind_), .off = offsetof(T, member), \
+                .off_n = offsetof(T, n_##member), __VA_ARGS__                 \
+        }
+#define KIGNORED(jname, why_)                                      \
+        {                                                          \
+                .name = (jname), .kind = KF_IGNORED, .why = (why_) \
+        }
+#define KSILENT(jname)                             \
+        {                                          \
+                .name = (jname), .kind = KF_SILENT \
+        }
+#define KEND                 \
+        {                    \
+                .name = NULL \
+        }
 
 /* ------------------------------------------------------------ the context */
 
@@ -105,7 +118,8 @@ void kerror(struct kctx *c, const struct knode *n, const char *fmt, ...)
 void kwarn(struct kctx *c, const struct knode *n, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void kdiag(struct kctx *c, enum kube_severity sev, enum kube_diag_kind kind, const struct knode *n,
-           bool at_key, const char *topic, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+           bool at_key, const char *topic, const char *fmt, va_list ap)
+        __attribute__((format(printf, 7, 0)));
 
 /* Children of n: fill *ret and return it (ret->v NULL when absent). */
 const struct knode *knode_key(struct knode *ret, const struct knode *n, const char *key);

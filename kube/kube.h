@@ -139,7 +139,7 @@ struct kube_env_from {
 struct kube_port {
         const char *name;
         int64_t container_port;
-        int64_t host_port; /* 0: not published */
+        int64_t host_port;    /* 0: not published */
         const char *protocol; /* TCP (default), UDP, SCTP */
         const char *host_ip;
 };
@@ -292,7 +292,8 @@ struct kube_container {
         struct kube_lifecycle *lifecycle;
         const char *termination_message_path;
         const char *termination_message_policy;
-        const char *image_pull_policy; /* defaulted: Always for :latest or no tag, else IfNotPresent */
+        const char
+                *image_pull_policy; /* defaulted: Always for :latest or no tag, else IfNotPresent */
         struct kube_security_context *security_context;
         bool tty, stdin_, stdin_once;
         const char *restart_policy; /* init containers only: Always makes a sidecar */
@@ -313,7 +314,8 @@ struct kube_empty_dir {
 
 struct kube_host_path {
         const char *path;
-        const char *type; /* "" (no check), DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice */
+        const char *type; /* "" (no check), DirectoryOrCreate, Directory, FileOrCreate, File,
+                             Socket, CharDevice, BlockDevice */
 };
 
 struct kube_config_map_volume {
@@ -403,7 +405,7 @@ struct kube_pod_spec {
         size_t n_init_containers;
         struct kube_volume *volumes;
         size_t n_volumes;
-        const char *restart_policy;                /* Always (default), OnFailure, Never */
+        const char *restart_policy;               /* Always (default), OnFailure, Never */
         int64_t termination_grace_period_seconds; /* 30 */
         struct kube_opt_int active_deadline_seconds;
         const char *dns_policy; /* ClusterFirst (default), ClusterFirstWithHostNet, Default, None */
@@ -466,7 +468,7 @@ struct kube_configmap {
 
 struct kube_secret {
         struct kube_meta meta;
-        const char *type; /* Opaque (default) */
+        const char *type;        /* Opaque (default) */
         struct kube_bytes *data; /* data and stringData merged, stringData winning */
         size_t n_data;
         bool immutable;

@@ -279,19 +279,17 @@ is_key_char(char c)
 const char *
 kube_check_env_var_name(const char *s)
 {
-        if (!is_key_char(s[0]) || is_digit(s[0]))
-                goto generic;
+        /*
+         * Kubernetes' relaxed rule (RelaxedEnvironmentVariableValidation,
+         * on by default since 1.32): any printable ASCII but '='.
+         */
+        if (s[0] == '\0')
+                return "an environment variable name: at least one character";
         for (const char *p = s; *p; p++)
-                if (!is_key_char(*p))
-                        goto generic;
-        if (is_chdir_name(s))
-                return "an environment variable name other than '.' or '..' and not starting "
-                       "with '..'";
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '=')
+                        return "an environment variable name: printable ASCII characters other "
+                               "than '='";
         return NULL;
-
-generic:
-        return "an environment variable name: letters, digits, '_', '-' and '.', not starting "
-               "with a digit";
 }
 
 const char *

@@ -113,8 +113,8 @@ kube_reader_open(const char *path, const struct kube_opts *opts, struct kube_rea
 }
 
 int
-kube_reader_open_buffer(const char *buf, size_t len, const char *name,
-                        const struct kube_opts *opts, struct kube_reader **ret, struct berr **err)
+kube_reader_open_buffer(const char *buf, size_t len, const char *name, const struct kube_opts *opts,
+                        struct kube_reader **ret, struct berr **err)
 {
         struct yreader *y = NULL;
         int k = yreader_new(buf, len, name, &y, err);
@@ -163,12 +163,14 @@ skip_kind(struct kctx *c, const struct knode *n, const char *api_version, const 
                 planned = planned || strcmp(kind, planned_kinds[i]) == 0;
         knode_key(&k, n, "kind");
         if (planned)
-                kwarn(c, &k, "%s is not supported yet, skipped (Service, Job and DaemonSet are next "
-                             "in line)",
+                kwarn(c, &k,
+                      "%s is not supported yet, skipped (Service, Job and DaemonSet are next "
+                      "in line)",
                       kind);
         else
-                kwarn(c, &k, "%s is not supported, skipped (berth runs Pod, Deployment, ConfigMap, "
-                             "Secret and PersistentVolumeClaim)",
+                kwarn(c, &k,
+                      "%s is not supported, skipped (berth runs Pod, Deployment, ConfigMap, "
+                      "Secret and PersistentVolumeClaim)",
                       kind);
         /* mark it as a skip, not a rule, so callers can tell */
         c->out->diags[c->out->n_diags - 1].kind = KUBE_DIAG_SKIPPED;
@@ -187,7 +189,8 @@ decode_list_kind(struct kctx *c, const struct knode *n)
                 return;
         if (!json_is_array(items.v)) {
                 char buf[64];
-                kerror(c, &items, "found %s, expected a list of objects", kfound(items.v, buf, sizeof(buf)));
+                kerror(c, &items, "found %s, expected a list of objects",
+                       kfound(items.v, buf, sizeof(buf)));
                 return;
         }
         for (size_t i = 0; i < json_array_size(items.v); i++)
@@ -208,8 +211,9 @@ decode_node(struct kctx *c, const struct knode *n, bool in_list)
 
         if (!json_is_object(n->v)) {
                 char buf[64];
-                kerror(c, n, "found %s, expected a Kubernetes object (a mapping with apiVersion and "
-                             "kind)",
+                kerror(c, n,
+                       "found %s, expected a Kubernetes object (a mapping with apiVersion and "
+                       "kind)",
                        kfound(n->v, buf, sizeof(buf)));
                 return;
         }
@@ -220,8 +224,9 @@ decode_node(struct kctx *c, const struct knode *n, bool in_list)
         if (!k.v || !kind) {
                 char buf[64];
                 if (!k.v)
-                        kerror(c, &k, "missing, expected the object's kind, such as Pod or "
-                                      "Deployment");
+                        kerror(c, &k,
+                               "missing, expected the object's kind, such as Pod or "
+                               "Deployment");
                 else
                         kerror(c, &k, "found %s, expected a string", kfound(k.v, buf, sizeof(buf)));
                 return;
@@ -391,9 +396,9 @@ kube_names_add(struct kube_names *s, const struct kube_object *o, struct kube_lo
                 };
                 return 1;
         }
-        if (json_object_set_new(s->seen, key,
-                                json_pack("[sii]", o->loc.file, (int)o->loc.line, (int)o->loc.col)) <
-            0)
+        if (json_object_set_new(
+                    s->seen, key,
+                    json_pack("[sii]", o->loc.file, (int)o->loc.line, (int)o->loc.col)) < 0)
                 return -ENOMEM;
         return 0;
 }

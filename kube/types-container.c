@@ -28,10 +28,16 @@ static const struct ktype ktype_key_ref = {
 };
 
 /* The fieldPaths Kubernetes lets an env var read; volumes allow fewer (types-volume.c). */
-static const char *const env_field_paths[] = {
-        "metadata.name",  "metadata.namespace", "metadata.uid",         "spec.nodeName",
-        "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
-        "status.podIPs",  NULL};
+static const char *const env_field_paths[] = {"metadata.name",
+                                              "metadata.namespace",
+                                              "metadata.uid",
+                                              "spec.nodeName",
+                                              "spec.serviceAccountName",
+                                              "status.hostIP",
+                                              "status.hostIPs",
+                                              "status.podIP",
+                                              "status.podIPs",
+                                              NULL};
 
 static bool
 field_path_is_map_entry(const char *p)
@@ -76,11 +82,15 @@ const struct ktype ktype_field_ref = {
         .validate = validate_field_ref,
 };
 
-static const char *const resource_refs[] = {
-        "limits.cpu",   "limits.memory",   "limits.ephemeral-storage",
-        "requests.cpu", "requests.memory", "requests.ephemeral-storage", NULL};
+static const char *const resource_refs[] = {"limits.cpu",
+                                            "limits.memory",
+                                            "limits.ephemeral-storage",
+                                            "requests.cpu",
+                                            "requests.memory",
+                                            "requests.ephemeral-storage",
+                                            NULL};
 static const char *const cpu_divisors[] = {"1m", "1", NULL};
-static const char *const memory_divisors[] = {"1",  "1k", "1M", "1G", "1T", "1P", "1E",
+static const char *const memory_divisors[] = {"1",   "1k",  "1M",  "1G",  "1T",  "1P",  "1E",
                                               "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei", NULL};
 
 static void
@@ -109,8 +119,9 @@ validate_resource_field_ref(struct kctx *c, const struct knode *n, void *obj)
                     kube_quantity_cmp(&q, &r->divisor.q) == 0)
                         return;
         }
-        kerror(c, knode_key(&x, n, "divisor"), "%s is not valid for %s, expected %s", r->divisor.text,
-               r->resource, divisors == cpu_divisors ? "1m or 1" : "1 or a power of 1k or 1Ki");
+        kerror(c, knode_key(&x, n, "divisor"), "%s is not valid for %s, expected %s",
+               r->divisor.text, r->resource,
+               divisors == cpu_divisors ? "1m or 1" : "1 or a power of 1k or 1Ki");
 }
 
 static const struct kfield resource_field_ref_fields[] = {
@@ -145,8 +156,9 @@ validate_env_source(struct kctx *c, const struct knode *n, void *obj)
         if (s->resource_field_ref)
                 set[k++] = "resourceFieldRef";
         if (k == 0)
-                kerror(c, n, "no source, expected one of configMapKeyRef, secretKeyRef, fieldRef or "
-                             "resourceFieldRef");
+                kerror(c, n,
+                       "no source, expected one of configMapKeyRef, secretKeyRef, fieldRef or "
+                       "resourceFieldRef");
         else if (k > 1)
                 kerror(c, n, "found %zu sources (%s, %s%s%s), expected exactly one", k, set[0],
                        set[1], k > 2 ? ", " : "", k > 2 ? set[2] : "");
@@ -361,11 +373,13 @@ validate_resources(struct kctx *c, const struct knode *n, void *obj)
                 if (!resource_is_standard(req->name)) {
                         /* extended resources (GPUs...) cannot be overcommitted */
                         if (!kube_quantity_is_integer(&req->qty.q))
-                                kerror(c, &x, "%s is not a whole number, expected whole units of %s",
+                                kerror(c, &x,
+                                       "%s is not a whole number, expected whole units of %s",
                                        req->qty.text, req->name);
                         else if (!lim || !lim->qty.text)
-                                kerror(c, &x, "has no limit, expected limits[%s] equal to the "
-                                              "request",
+                                kerror(c, &x,
+                                       "has no limit, expected limits[%s] equal to the "
+                                       "request",
                                        req->name);
                         else if (kube_quantity_cmp(&req->qty.q, &lim->qty.q) != 0)
                                 kerror(c, &x, "%s differs from limits[%s] %s, expected them equal",
@@ -392,8 +406,7 @@ validate_resources(struct kctx *c, const struct knode *n, void *obj)
         }
         if (missing > 0) {
                 /* Kubernetes defaults a missing request to its limit */
-                struct kube_resource *all =
-                        kalloc_array(c, r->n_requests + missing, sizeof(*all));
+                struct kube_resource *all = kalloc_array(c, r->n_requests + missing, sizeof(*all));
                 size_t count = r->n_requests;
 
                 if (!all)
@@ -453,9 +466,10 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
         if (ct->image) {
                 size_t len = strlen(ct->image);
                 if (len == 0)
-                        kerror(c, knode_key(&x, n, "image"), "is empty, expected an image "
-                                                             "reference such as "
-                                                             "docker.io/library/busybox:1.36");
+                        kerror(c, knode_key(&x, n, "image"),
+                               "is empty, expected an image "
+                               "reference such as "
+                               "docker.io/library/busybox:1.36");
                 else if (ct->image[0] == ' ' || ct->image[len - 1] == ' ' ||
                          strpbrk(ct->image, "\t\n"))
                         kerror(c, knode_key(&x, n, "image"),
@@ -475,8 +489,9 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                 for (size_t j = 0; j < i; j++)
                         if (ct->ports[i].name && ct->ports[j].name &&
                             strcmp(ct->ports[i].name, ct->ports[j].name) == 0)
-                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&list, n, "ports"), i),
-                                                    "name"),
+                                kerror(c,
+                                       knode_key(&y, knode_idx(&x, knode_key(&list, n, "ports"), i),
+                                                 "name"),
                                        "\"%s\" is already the name of ports[%zu], expected a "
                                        "unique name",
                                        ct->ports[i].name, j);
@@ -485,8 +500,11 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                         if (ct->volume_mounts[i].mount_path && ct->volume_mounts[j].mount_path &&
                             strcmp(ct->volume_mounts[i].mount_path,
                                    ct->volume_mounts[j].mount_path) == 0)
-                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&list, n, "volumeMounts"), i),
-                                                    "mountPath"),
+                                kerror(c,
+                                       knode_key(&y,
+                                                 knode_idx(&x, knode_key(&list, n, "volumeMounts"),
+                                                           i),
+                                                 "mountPath"),
                                        "\"%s\" is already mounted by volumeMounts[%zu], expected a "
                                        "unique path",
                                        ct->volume_mounts[i].mount_path, j);
@@ -506,8 +524,9 @@ validate_container_common(struct kctx *c, const struct knode *n, struct kube_con
                                                            "startupProbe", "lifecycle"};
                 for (size_t i = 0; i < ELEMENTSOF(only_sidecar); i++)
                         if (knode_key(&x, n, only_sidecar[i])->v)
-                                kerror(c, &x, "is set on an init container, expected it only on "
-                                              "containers or on sidecars (restartPolicy: Always)");
+                                kerror(c, &x,
+                                       "is set on an init container, expected it only on "
+                                       "containers or on sidecars (restartPolicy: Always)");
         }
         for (size_t i = 0; i < ct->n_volume_mounts; i++) {
                 const char *prop = ct->volume_mounts[i].mount_propagation;
@@ -537,45 +556,44 @@ validate_init_container(struct kctx *c, const struct knode *n, void *obj)
         validate_container_common(c, n, obj, true);
 }
 
-#define CONTAINER_FIELDS                                                                           \
-        KFIELD(struct kube_container, "name", KF_STRING, name, .required = true,                  \
-               .check = kube_check_dns1123_label),                                                 \
-                KFIELD(struct kube_container, "image", KF_STRING, image, .required = true),        \
-                KLIST(struct kube_container, "command", KF_STRINGS, command),                      \
-                KLIST(struct kube_container, "args", KF_STRINGS, args),                            \
-                KFIELD(struct kube_container, "workingDir", KF_STRING, working_dir),               \
-                KLIST(struct kube_container, "env", KF_ARRAY, env, .type = &ktype_env),            \
-                KLIST(struct kube_container, "envFrom", KF_ARRAY, env_from,                        \
-                      .type = &ktype_env_from),                                                    \
-                KLIST(struct kube_container, "ports", KF_ARRAY, ports, .type = &ktype_port),       \
-                KLIST(struct kube_container, "volumeMounts", KF_ARRAY, volume_mounts,              \
-                      .type = &ktype_mount),                                                       \
-                KFIELD(struct kube_container, "resources", KF_OBJECT, resources,                   \
-                       .type = &ktype_resources),                                                  \
-                KFIELD(struct kube_container, "livenessProbe", KF_OBJECT, liveness_probe,          \
-                       .type = &ktype_probe),                                                      \
-                KFIELD(struct kube_container, "readinessProbe", KF_OBJECT, readiness_probe,        \
-                       .type = &ktype_probe),                                                      \
-                KFIELD(struct kube_container, "startupProbe", KF_OBJECT, startup_probe,            \
-                       .type = &ktype_probe),                                                      \
-                KFIELD(struct kube_container, "lifecycle", KF_OBJECT, lifecycle,                   \
-                       .type = &ktype_lifecycle),                                                  \
-                KFIELD(struct kube_container, "terminationMessagePath", KF_STRING,                 \
-                       termination_message_path),                                                  \
-                KFIELD(struct kube_container, "terminationMessagePolicy", KF_STRING,               \
-                       termination_message_policy, .enums = message_policies),                     \
-                KFIELD(struct kube_container, "imagePullPolicy", KF_STRING, image_pull_policy,     \
-                       .enums = pull_policies),                                                    \
-                KFIELD(struct kube_container, "securityContext", KF_OBJECT, security_context,      \
-                       .type = &ktype_security_context),                                           \
-                KFIELD(struct kube_container, "tty", KF_BOOL, tty),                                \
-                KFIELD(struct kube_container, "stdin", KF_BOOL, stdin_),                           \
-                KFIELD(struct kube_container, "stdinOnce", KF_BOOL, stdin_once),                   \
-                KFIELD(struct kube_container, "restartPolicy", KF_STRING, restart_policy),         \
-                KIGNORED("volumeDevices", "raw block devices from a cluster's volumes are not "    \
-                                          "attached on one machine"),                              \
-                KIGNORED("resizePolicy", "berth restarts a pod to change its resources"),          \
-                KEND
+#define CONTAINER_FIELDS                                                                        \
+        KFIELD(struct kube_container, "name", KF_STRING, name, .required = true,                \
+               .check = kube_check_dns1123_label),                                              \
+                KFIELD(struct kube_container, "image", KF_STRING, image, .required = true),     \
+                KLIST(struct kube_container, "command", KF_STRINGS, command),                   \
+                KLIST(struct kube_container, "args", KF_STRINGS, args),                         \
+                KFIELD(struct kube_container, "workingDir", KF_STRING, working_dir),            \
+                KLIST(struct kube_container, "env", KF_ARRAY, env, .type = &ktype_env),         \
+                KLIST(struct kube_container, "envFrom", KF_ARRAY, env_from,                     \
+                      .type = &ktype_env_from),                                                 \
+                KLIST(struct kube_container, "ports", KF_ARRAY, ports, .type = &ktype_port),    \
+                KLIST(struct kube_container, "volumeMounts", KF_ARRAY, volume_mounts,           \
+                      .type = &ktype_mount),                                                    \
+                KFIELD(struct kube_container, "resources", KF_OBJECT, resources,                \
+                       .type = &ktype_resources),                                               \
+                KFIELD(struct kube_container, "livenessProbe", KF_OBJECT, liveness_probe,       \
+                       .type = &ktype_probe),                                                   \
+                KFIELD(struct kube_container, "readinessProbe", KF_OBJECT, readiness_probe,     \
+                       .type = &ktype_probe),                                                   \
+                KFIELD(struct kube_container, "startupProbe", KF_OBJECT, startup_probe,         \
+                       .type = &ktype_probe),                                                   \
+                KFIELD(struct kube_container, "lifecycle", KF_OBJECT, lifecycle,                \
+                       .type = &ktype_lifecycle),                                               \
+                KFIELD(struct kube_container, "terminationMessagePath", KF_STRING,              \
+                       termination_message_path),                                               \
+                KFIELD(struct kube_container, "terminationMessagePolicy", KF_STRING,            \
+                       termination_message_policy, .enums = message_policies),                  \
+                KFIELD(struct kube_container, "imagePullPolicy", KF_STRING, image_pull_policy,  \
+                       .enums = pull_policies),                                                 \
+                KFIELD(struct kube_container, "securityContext", KF_OBJECT, security_context,   \
+                       .type = &ktype_security_context),                                        \
+                KFIELD(struct kube_container, "tty", KF_BOOL, tty),                             \
+                KFIELD(struct kube_container, "stdin", KF_BOOL, stdin_),                        \
+                KFIELD(struct kube_container, "stdinOnce", KF_BOOL, stdin_once),                \
+                KFIELD(struct kube_container, "restartPolicy", KF_STRING, restart_policy),      \
+                KIGNORED("volumeDevices", "raw block devices from a cluster's volumes are not " \
+                                          "attached on one machine"),                           \
+                KIGNORED("resizePolicy", "berth restarts a pod to change its resources"), KEND
 
 static const struct kfield container_fields[] = {CONTAINER_FIELDS};
 

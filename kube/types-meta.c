@@ -17,7 +17,8 @@ validate_meta(struct kctx *c, const struct knode *n, void *obj)
         if (total > ANNOTATIONS_MAX) {
                 struct knode a;
                 kerror(c, knode_key(&a, n, "annotations"),
-                       "%zu bytes in all are too long, expected at most %d", total, ANNOTATIONS_MAX);
+                       "%zu bytes in all are too long, expected at most %d", total,
+                       ANNOTATIONS_MAX);
         }
 }
 

@@ -16,8 +16,7 @@ static const char *const dns_policies[] = {"ClusterFirst", "ClusterFirstWithHost
 /* ------------------------------------------------------------ DNS, host aliases */
 
 static const struct kfield dns_option_fields[] = {
-        KFIELD(struct kube_dns_option, "name", KF_STRING, name, .required = true,
-               .nonempty = true),
+        KFIELD(struct kube_dns_option, "name", KF_STRING, name, .required = true, .nonempty = true),
         KFIELD(struct kube_dns_option, "value", KF_STRING, value),
         KEND,
 };
@@ -51,12 +50,14 @@ validate_dns_config(struct kctx *c, const struct knode *n, void *obj)
         size_t chars = 0;
 
         if (d->n_nameservers > DNS_MAX_NAMESERVERS)
-                kerror(c, knode_key(&x, n, "nameservers"), "%zu nameservers are too many, expected at "
-                                                           "most %d",
+                kerror(c, knode_key(&x, n, "nameservers"),
+                       "%zu nameservers are too many, expected at "
+                       "most %d",
                        d->n_nameservers, DNS_MAX_NAMESERVERS);
         if (d->n_searches > DNS_MAX_SEARCHES)
-                kerror(c, knode_key(&x, n, "searches"), "%zu search domains are too many, expected "
-                                                        "at most %d",
+                kerror(c, knode_key(&x, n, "searches"),
+                       "%zu search domains are too many, expected "
+                       "at most %d",
                        d->n_searches, DNS_MAX_SEARCHES);
         for (size_t i = 0; i < d->n_searches; i++)
                 chars += strlen(d->searches[i]) + (i ? 1 : 0);
@@ -192,11 +193,13 @@ check_mounts_and_refs(struct kctx *c, const struct knode *n, struct kube_pod_spe
                                 continue;
                         knode_key(&x, knode_idx(&mi, &m, j), "name");
                         if (s->n_volumes)
-                                kerror(c, &x, "no volume named \"%s\", expected one of spec.volumes: %s",
+                                kerror(c, &x,
+                                       "no volume named \"%s\", expected one of spec.volumes: %s",
                                        name, names);
                         else
-                                kerror(c, &x, "no volume named \"%s\", expected a volume of that "
-                                              "name in spec.volumes",
+                                kerror(c, &x,
+                                       "no volume named \"%s\", expected a volume of that "
+                                       "name in spec.volumes",
                                        name);
                 }
                 knode_key(&m, &cn, "env");
@@ -210,8 +213,9 @@ check_mounts_and_refs(struct kctx *c, const struct knode *n, struct kube_pod_spe
                                 continue;
                         knode_idx(&mi, &m, j);
                         kerror(c,
-                               knode_key(&x, knode_key(&rf, knode_key(&vf, &mi, "valueFrom"),
-                                                        "resourceFieldRef"),
+                               knode_key(&x,
+                                         knode_key(&rf, knode_key(&vf, &mi, "valueFrom"),
+                                                   "resourceFieldRef"),
                                          "containerName"),
                                "no container named \"%s\" in this pod, expected one of its "
                                "containers",
@@ -255,7 +259,8 @@ check_ports(struct kctx *c, const struct knode *n, struct kube_pod_spec *s,
                                            p->protocol ? p->protocol : "TCP") == 0 &&
                                     strcmp(o->host_ip ? o->host_ip : "",
                                            p->host_ip ? p->host_ip : "") == 0) {
-                                        kerror(c, knode_key(&x, knode_idx(&pi, &ports, j), "hostPort"),
+                                        kerror(c,
+                                               knode_key(&x, knode_idx(&pi, &ports, j), "hostPort"),
                                                "%" PRId64 "/%s is already published by "
                                                "spec.%s[%zu].ports[%zu], expected a free host port",
                                                p->host_port, p->protocol ? p->protocol : "TCP",
@@ -303,7 +308,8 @@ check_security_across(struct kctx *c, const struct knode *n, struct kube_pod_spe
                                "the kubelet refuses to start it");
                 if (sc && sc->proc_mount && strcmp(sc->proc_mount, "Unmasked") == 0 &&
                     !(s->host_users.set && !s->host_users.v))
-                        kerror(c, knode_key(&x, knode_key(&scn, &cn, "securityContext"), "procMount"),
+                        kerror(c,
+                               knode_key(&x, knode_key(&scn, &cn, "securityContext"), "procMount"),
                                "Unmasked needs a user namespace, expected spec.hostUsers: false");
         }
         if (p) {
@@ -319,7 +325,8 @@ check_security_across(struct kctx *c, const struct knode *n, struct kube_pod_spe
                         net = strncmp(name, "net.", 4) == 0;
                         ipc = strncmp(name, "kernel.shm", 10) == 0 ||
                               strncmp(name, "kernel.msg", 10) == 0 ||
-                              strcmp(name, "kernel.sem") == 0 || strncmp(name, "fs.mqueue.", 10) == 0;
+                              strcmp(name, "kernel.sem") == 0 ||
+                              strncmp(name, "fs.mqueue.", 10) == 0;
                         if ((net && s->host_network) || (ipc && s->host_ipc))
                                 kerror(c, knode_key(&x, knode_idx(&si, &sy, i), "name"),
                                        "\"%s\" would change the host's %s namespace, expected no "
@@ -350,8 +357,10 @@ validate_pod_spec(struct kctx *c, const struct knode *n, void *obj)
                 for (size_t j = 0; j < i; j++)
                         if (s->volumes[i].name && s->volumes[j].name &&
                             strcmp(s->volumes[i].name, s->volumes[j].name) == 0) {
-                                kerror(c, knode_key(&y, knode_idx(&x, knode_key(&vols, n, "volumes"), i),
-                                                    "name"),
+                                kerror(c,
+                                       knode_key(&y,
+                                                 knode_idx(&x, knode_key(&vols, n, "volumes"), i),
+                                                 "name"),
                                        "\"%s\" is already the name of spec.volumes[%zu], expected "
                                        "a unique name",
                                        s->volumes[i].name, j);
@@ -385,13 +394,11 @@ static const struct kfield pod_spec_fields[] = {
         KFIELD(struct kube_pod_spec, "activeDeadlineSeconds", KF_OPT_INT, active_deadline_seconds,
                .min = 1, .max = INT64_MAX),
         KFIELD(struct kube_pod_spec, "dnsPolicy", KF_STRING, dns_policy, .enums = dns_policies),
-        KFIELD(struct kube_pod_spec, "dnsConfig", KF_OBJECT, dns_config,
-               .type = &ktype_dns_config),
+        KFIELD(struct kube_pod_spec, "dnsConfig", KF_OBJECT, dns_config, .type = &ktype_dns_config),
         KFIELD(struct kube_pod_spec, "hostNetwork", KF_BOOL, host_network),
         KFIELD(struct kube_pod_spec, "hostPID", KF_BOOL, host_pid),
         KFIELD(struct kube_pod_spec, "hostIPC", KF_BOOL, host_ipc),
-        KFIELD(struct kube_pod_spec, "shareProcessNamespace", KF_OPT_BOOL,
-               share_process_namespace),
+        KFIELD(struct kube_pod_spec, "shareProcessNamespace", KF_OPT_BOOL, share_process_namespace),
         KFIELD(struct kube_pod_spec, "hostname", KF_STRING, hostname,
                .check = kube_check_dns1123_label),
         KFIELD(struct kube_pod_spec, "subdomain", KF_STRING, subdomain,

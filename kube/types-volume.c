@@ -665,7 +665,7 @@ validate_volume(struct kctx *c, const struct knode *n, void *obj)
                         struct knode s;
 
                         knode_key(&s, n, supported_sources[i]);
-                        if (s.v && json_is_null(s.v)) {
+                        if (json_is_null(s.v)) {
                                 kerror_at_key(c, &s,
                                               "found null, expected a mapping (write %s: {} for "
                                               "one with no settings)",

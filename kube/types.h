@@ -20,7 +20,7 @@ extern const struct ktype ktype_field_ref;
 extern const struct ktype ktype_resource_field_ref;
 
 /* types-probe.c */
-extern const struct ktype ktype_probe;     /* livenessProbe, readinessProbe, startupProbe */
+extern const struct ktype ktype_probe; /* livenessProbe, readinessProbe, startupProbe */
 extern const struct ktype ktype_lifecycle;
 
 /* types-security.c */

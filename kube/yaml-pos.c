@@ -64,8 +64,7 @@ ypos_put(struct ydoc *d, const void *parent, uint64_t key, struct ypos val, stru
 
         if ((d->n_used + 1) * 4 > d->n_tab * 3 && ypos_grow(d) < 0)
                 return -ENOMEM;
-        for (s = slot_of(parent, key, d->n_tab - 1); d->tab[s].parent;
-             s = (s + 1) & (d->n_tab - 1))
+        for (s = slot_of(parent, key, d->n_tab - 1); d->tab[s].parent; s = (s + 1) & (d->n_tab - 1))
                 if (d->tab[s].parent == parent && d->tab[s].key == key)
                         break;
         if (!d->tab[s].parent)

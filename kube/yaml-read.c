@@ -38,7 +38,7 @@ struct frame {
         char *anchor;
         uint64_t expanded;
         struct ypos pos;
-        json_t *merges; /* array of merge sources, or NULL */
+        json_t *merges;    /* array of merge sources, or NULL */
         json_t *merge_pos; /* parallel: [line, col] of each */
 };
 
@@ -53,7 +53,7 @@ struct yreader {
         struct ydoc *doc;
         struct frame *stack;
         size_t depth, alloc;
-        json_t *anchors;        /* name -> index into anchor_list */
+        json_t *anchors; /* name -> index into anchor_list */
         struct anchor *anchor_list;
         size_t n_anchors, alloc_anchors;
         uint64_t alias_expanded, nodes;
@@ -107,8 +107,7 @@ frame_path(const struct yreader *r)
         return buf;
 }
 
-static int
-doc_error(struct yreader *r, struct ypos pos, const char *fmt, ...)
+static int doc_error(struct yreader *r, struct ypos pos, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 static int
@@ -447,8 +446,9 @@ place_value(struct yreader *r, json_t *v, struct ypos pos, uint64_t expanded, bo
                         f->key = strdup("?");
                         if (!f->key)
                                 return -ENOMEM;
-                        return doc_error(r, pos, "a mapping key must be a string, number or "
-                                                 "boolean");
+                        return doc_error(r, pos,
+                                         "a mapping key must be a string, number or "
+                                         "boolean");
                 }
                 return 0;
         }
@@ -460,7 +460,8 @@ place_value(struct yreader *r, json_t *v, struct ypos pos, uint64_t expanded, bo
 
                 if (json_is_array(v)) {
                         ok = true;
-                        json_array_foreach(v, i, e) ok = ok && json_is_object(e);
+                        json_array_foreach (v, i, e)
+                                ok = ok && json_is_object(e);
                 }
                 if (!ok) {
                         json_decref(v);
@@ -503,8 +504,7 @@ apply_merges(struct yreader *r, struct frame *f)
         size_t i, j;
         json_t *src, *e;
 
-        json_array_foreach(f->merges, i, src)
-        {
+        json_array_foreach (f->merges, i, src) {
                 json_t *list = json_is_array(src) ? src : NULL;
                 size_t n = list ? json_array_size(list) : 1;
 
@@ -513,8 +513,7 @@ apply_merges(struct yreader *r, struct frame *f)
                         json_t *val;
 
                         e = list ? json_array_get(list, j) : src;
-                        json_object_foreach(e, key, val)
-                        {
+                        json_object_foreach (e, key, val) {
                                 const struct ypos_entry *pe;
                                 uint64_t h;
 
@@ -675,8 +674,7 @@ handle_event(struct yreader *r, struct fy_event *fye)
                         return place_value(r, json_null(), pos, 1, false);
                 }
                 r->alias_expanded += a->expanded;
-                if (r->alias_expanded > YAML_ALIAS_BUDGET &&
-                    r->alias_expanded > 10 * r->nodes) {
+                if (r->alias_expanded > YAML_ALIAS_BUDGET && r->alias_expanded > 10 * r->nodes) {
                         r->done = true;
                         return -E2BIG;
                 }
@@ -740,7 +738,8 @@ yreader_next(struct yreader *r, struct ydoc **ret_doc, struct berr **err)
                 fy_parser_event_free(r->fyp, fye);
                 if (k == -E2BIG) {
                         reader_reset_doc(r);
-                        return berr(err, 0, "%s: the document expands to too many nodes through aliases",
+                        return berr(err, 0,
+                                    "%s: the document expands to too many nodes through aliases",
                                     r->name);
                 }
                 if (k < 0) {

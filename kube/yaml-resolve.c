@@ -15,14 +15,13 @@
 
 #include "util/cleanup.h"
 
-static const char *const yaml_true[] = {"y",  "Y",    "yes", "Yes", "YES", "true",
+static const char *const yaml_true[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
                                         "True", "TRUE", "on",  "On",  "ON"};
 static const char *const yaml_false[] = {"n",     "N",     "no",  "No",  "NO", "false",
                                          "False", "FALSE", "off", "Off", "OFF"};
 static const char *const yaml_null[] = {"", "~", "null", "Null", "NULL"};
-static const char *const yaml_nan_inf[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",
-                                           ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf",
-                                           "-.Inf", "-.INF"};
+static const char *const yaml_nan_inf[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF",
+                                           "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"};
 
 static bool
 in_list(const char *s, size_t len, const char *const *list, size_t n)
@@ -161,7 +160,7 @@ resolve_number(const char *in)
                         return json_integer((json_int_t)u);
                 if (neg && u <= (uint64_t)INT64_MAX + 1)
                         return json_integer(u == (uint64_t)INT64_MAX + 1 ? INT64_MIN
-                                                                        : -(json_int_t)u);
+                                                                         : -(json_int_t)u);
                 /* ParseUint takes what ParseInt could not hold, but no sign */
                 if (plain[0] != '+' && plain[0] != '-')
                         return json_real((double)u);

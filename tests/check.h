@@ -23,21 +23,20 @@ static struct check_state check_state_;
 #define check(expr)                                                                                \
         do {                                                                                       \
                 if (!(expr)) {                                                                     \
-                        fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__,      \
-                                #expr);                                                            \
+                        fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #expr); \
                         check_state_.failed_checks++;                                              \
                 }                                                                                  \
         } while (0)
 
 /* check a string equality and show both sides when it fails */
-#define check_str(got, want)                                                                       \
-        do {                                                                                       \
-                const char *g_ = (got), *w_ = (want);                                              \
-                if (!g_ || !w_ || strcmp(g_, w_) != 0) {                                           \
-                        fprintf(stderr, "  %s:%d: %s\n    got:  %s\n    want: %s\n", __FILE__,     \
-                                __LINE__, #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");           \
-                        check_state_.failed_checks++;                                              \
-                }                                                                                  \
+#define check_str(got, want)                                                                   \
+        do {                                                                                   \
+                const char *g_ = (got), *w_ = (want);                                          \
+                if (!g_ || !w_ || strcmp(g_, w_) != 0) {                                       \
+                        fprintf(stderr, "  %s:%d: %s\n    got:  %s\n    want: %s\n", __FILE__, \
+                                __LINE__, #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");       \
+                        check_state_.failed_checks++;                                          \
+                }                                                                              \
         } while (0)
 
 #define check_skip(why) (check_state_.skip_reason = (why))

@@ -250,20 +250,30 @@ test_configmap_key_in_both(void)
                   "only one of data and binaryData");
 }
 
+/* n times 'x', NUL-terminated */
+static char *
+repeat_x(size_t n)
+{
+        char *s = malloc(n + 1);
+
+        if (s) {
+                memset(s, 'x', n);
+                s[n] = '\0';
+        }
+        return s;
+}
+
 /* A ConfigMap with a data value of n bytes (and binaryData "b" of one byte when with_binary). */
 static char *
 configmap_of_size(size_t n, bool with_binary)
 {
         const char head[] = CM "data:\n  big: ";
         const char tail[] = "\nbinaryData:\n  b: eA==\n";
-        size_t hl = strlen(head);
-        char *y = malloc(hl + n + sizeof(tail));
+        char *xs = repeat_x(n), *y = NULL;
 
-        if (!y)
-                return NULL;
-        memcpy(y, head, hl);
-        memset(y + hl, 'x', n);
-        strcpy(y + hl + n, with_binary ? tail : "\n");
+        if (!xs || asprintf(&y, "%s%s%s", head, xs, with_binary ? tail : "\n") < 0)
+                y = NULL;
+        free(xs);
         return y;
 }
 
@@ -416,14 +426,11 @@ static char *
 secret_of_size(size_t n)
 {
         const char head[] = SECRET "data:\n  a: YQ==\nstringData:\n  big: ";
-        size_t hl = strlen(head);
-        char *y = malloc(hl + n + 2);
+        char *xs = repeat_x(n), *y = NULL;
 
-        if (!y)
-                return NULL;
-        memcpy(y, head, hl);
-        memset(y + hl, 'x', n);
-        strcpy(y + hl + n, "\n");
+        if (!xs || asprintf(&y, "%s%s\n", head, xs) < 0)
+                y = NULL;
+        free(xs);
         return y;
 }
 

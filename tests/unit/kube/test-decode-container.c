@@ -240,17 +240,15 @@ static void
 test_env_name(void)
 {
         check_error(POD "    env:\n"
-                        "    - name: 1BAD\n"
+                        "    - name: A=B\n"
                         "      value: x\n",
-                    "pod.yaml:10:13: spec.containers[0].env[0].name: \"1BAD\" is not valid, "
-                    "expected an environment variable name: letters, digits, '_', '-' and '.', "
-                    "not starting with a digit");
-        check_error(POD "    env:\n"
-                        "    - name: ..X\n"
-                        "      value: x\n",
-                    "pod.yaml:10:13: spec.containers[0].env[0].name: \"..X\" is not valid, "
-                    "expected an environment variable name other than '.' or '..' and not "
-                    "starting with '..'");
+                    "pod.yaml:10:13: spec.containers[0].env[0].name: \"A=B\" is not valid, "
+                    "expected an environment variable name: printable ASCII characters other "
+                    "than '='");
+        /* Kubernetes' relaxed rule since 1.32: a leading digit is fine */
+        check_valid(POD "    env:\n"
+                        "    - name: 1GOOD\n"
+                        "      value: x\n");
         check_error(POD "    env:\n"
                         "    - value: x\n",
                     "pod.yaml:10:7: spec.containers[0].env[0].name: missing, expected a string");
@@ -564,12 +562,12 @@ static void
 test_env_from_prefix(void)
 {
         check_error(POD "    envFrom:\n"
-                        "    - prefix: 1X_\n"
+                        "    - prefix: X=\n"
                         "      configMapRef:\n"
                         "        name: a\n",
-                    "pod.yaml:10:15: spec.containers[0].envFrom[0].prefix: \"1X_\" is not valid, "
-                    "expected an environment variable name: letters, digits, '_', '-' and '.', "
-                    "not starting with a digit");
+                    "pod.yaml:10:15: spec.containers[0].envFrom[0].prefix: \"X=\" is not valid, "
+                    "expected an environment variable name: printable ASCII characters other "
+                    "than '='");
         check_error(POD "    envFrom:\n"
                         "    - configMapRef:\n"
                         "        name: \"\"\n",

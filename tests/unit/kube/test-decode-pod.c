@@ -806,25 +806,31 @@ test_annotations_size(void)
 {
         /* keys and values count: "big" and 262141 characters is 256 KiB exactly */
         size_t n = 262141;
-        char *y = malloc(n + 512), *p;
+        char *xs = malloc(n + 2), *y = NULL;
 
-        if (!y)
+        if (!xs)
                 abort();
-        p = y + sprintf(y, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
-                           "    big: ");
-        memset(p, 'x', n);
-        p += n;
-        strcpy(p, "\nspec:\n  containers:\n  - name: app\n    image: nginx\n");
+        memset(xs, 'x', n + 1);
+        xs[n] = '\0';
+        if (asprintf(&y,
+                     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+                     "    big: %s\nspec:\n  containers:\n  - name: app\n    image: nginx\n",
+                     xs) < 0)
+                abort();
         check_valid(y);
+        free(y);
 
-        p = y + sprintf(y, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
-                           "    big: ");
-        memset(p, 'x', n + 1);
-        p += n + 1;
-        strcpy(p, "\nspec:\n  containers:\n  - name: app\n    image: nginx\n");
+        xs[n] = 'x';
+        xs[n + 1] = '\0';
+        if (asprintf(&y,
+                     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+                     "    big: %s\nspec:\n  containers:\n  - name: app\n    image: nginx\n",
+                     xs) < 0)
+                abort();
         check_error(y, "pod.yaml:6:5: metadata.annotations: 262145 bytes in all are too long, "
                        "expected at most 262144");
         free(y);
+        free(xs);
 }
 
 /* ------------------------------------------------------------ documents and kinds */

@@ -51,10 +51,10 @@ check_plain(const char *scalar, const char *want)
 static void
 test_yaml11_booleans(void)
 {
-        static const char *const t[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-                                        "on", "On", "ON"};
-        static const char *const f[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
-                                        "off", "Off", "OFF"};
+        static const char *const t[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                        "True", "TRUE", "on",  "On",  "ON"};
+        static const char *const f[] = {"n",     "N",     "no",  "No",  "NO", "false",
+                                        "False", "FALSE", "off", "Off", "OFF"};
 
         for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
                 check_plain(t[i], "true");
@@ -180,7 +180,8 @@ static void
 test_positions_of_values_and_keys(void)
 {
         struct ydoc *d = NULL;
-        char *s = first_doc("kind: Pod\nspec:\n  containers:\n  - name: \"web\"\n    image: x\n", &d);
+        char *s =
+                first_doc("kind: Pod\nspec:\n  containers:\n  - name: \"web\"\n    image: x\n", &d);
         json_t *spec, *list, *c0;
         struct ypos v, k;
 
@@ -258,7 +259,8 @@ test_bad_keys_and_merges(void)
         free(s);
         check(d && d->n_errors == 1);
         if (d && d->n_errors)
-                check_str(d->errors[0].msg, "a merge key (<<) takes a mapping or a list of mappings");
+                check_str(d->errors[0].msg,
+                          "a merge key (<<) takes a mapping or a list of mappings");
         ydoc_free(d);
 }
 
@@ -281,13 +283,14 @@ test_alias_bomb_is_refused(void)
         size_t len = 0;
         char *s;
 
-        len += (size_t)snprintf(text + len, sizeof(text) - len, "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
         for (int i = 1; i < 9; i++)
-                len += (size_t)snprintf(text + len, sizeof(text) - len,
-                                        "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, "
-                                        "*l%d, *l%d]\n",
-                                        i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
-                                        i - 1, i - 1);
+                len += (size_t)snprintf(
+                        text + len, sizeof(text) - len,
+                        "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, "
+                        "*l%d, *l%d]\n",
+                        i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
         s = first_doc(text, NULL);
         check_str(s, "t.yaml: the document expands to too many nodes through aliases");
         free(s);
