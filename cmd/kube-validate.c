@@ -40,7 +40,7 @@ validate_help(FILE *f)
               "\n"
               "Options:\n"
               "      --strict          unknown fields are errors, not warnings\n"
-              "  -f, --format FORMAT   text (default) or json\n"
+              "      --format FORMAT   text (default) or json\n"
               "  -q, --quiet           print errors only\n"
               "  -h, --help            show this help\n"
               "\n"
@@ -238,6 +238,7 @@ check_doc(struct validate *v, struct kube_doc *doc)
         }
         for (size_t i = 0; i < doc->n_skipped; i++) {
                 const struct kube_skipped *s = &doc->skipped[i];
+                v->objects++;
                 v->skipped++;
                 record_object(v, &s->loc, s->api_version, s->kind, s->namespace_, s->name,
                               "skipped");
@@ -307,7 +308,7 @@ cmd_kube_validate(struct berth_ctx *ctx, int argc, char **argv)
         int c, status;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "f:qh", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
                 switch (c) {
                 case 's':
                         v.opts.strict = true;
@@ -354,6 +355,14 @@ cmd_kube_validate(struct berth_ctx *ctx, int argc, char **argv)
 
                         if (walk_dir(arg, &found, &err) < 0)
                                 emit_error_text(&v, arg, err->msg);
+                        else if (found.n == 0) {
+                                /* a mistyped path in CI must not pass as "nothing wrong" */
+                                char *msg = NULL;
+                                if (asprintf(&msg, "%s: no *.yaml, *.yml or *.json files in this "
+                                                   "directory", arg) >= 0)
+                                        emit_error_text(&v, arg, msg);
+                                free(msg);
+                        }
                         if (found.n > 1)
                                 qsort(found.v, found.n, sizeof(*found.v), cmp_str);
                         for (size_t j = 0; j < found.n; j++)

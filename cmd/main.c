@@ -64,9 +64,15 @@ cmd_dispatch(struct berth_ctx *ctx, const char *prefix, const struct berth_cmd *
         if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
             strcmp(argv[0], "help") == 0) {
                 if (argc > 1 && strcmp(argv[0], "help") == 0) {
-                        /* "help X" is "X --help" */
-                        char *args[] = {argv[1], (char *)"--help", NULL};
-                        return cmd_dispatch(ctx, prefix, table, 2, args, help);
+                        /* "help X Y" is "X Y --help" */
+                        char *args[8];
+                        int n = 0;
+
+                        for (int i = 1; i < argc && n < 6; i++)
+                                args[n++] = argv[i];
+                        args[n++] = (char *)"--help";
+                        args[n] = NULL;
+                        return cmd_dispatch(ctx, prefix, table, n, args, help);
                 }
                 help(stdout);
                 return 0;

@@ -141,13 +141,13 @@ _berth() {
                         ;;
                 validate)
                         case $prev in
-                        -f | --format)
+                        --format)
                                 _berth_opts "$_berth_formats"
                                 return
                                 ;;
                         esac
                         if [[ $cur == -* ]]; then
-                                _berth_opts "--strict --format --quiet --help -f -q -h"
+                                _berth_opts "--strict --format --quiet --help -q -h"
                         else
                                 _berth_manifests
                         fi

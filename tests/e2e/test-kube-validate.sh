@@ -135,7 +135,7 @@ YAML
 	expect_rc 0
 	expect_grep "kind: Service is not supported yet, skipped (Service, Job and DaemonSet are next in line)" "$T/err"
 	expect_grep "kind: Widget is not supported, skipped" "$T/err"
-	expect_grep "2 objects\? in 1 file: 0 valid, 0 invalid, 2 skipped\|0 objects in 1 file: 0 valid, 0 invalid, 2 skipped" "$T/out"
+	expect_grep "^2 objects in 1 file: 0 valid, 0 invalid, 2 skipped$" "$T/out"
 }
 
 test_same_object_twice_across_files_is_an_error() {
@@ -220,6 +220,19 @@ test_duplicate_key_is_an_error() {
 	run "$BERTH" kube validate "$T/d.yaml"
 	expect_rc 1
 	expect_grep "^$T/d.yaml:5:3: metadata.name: duplicate key \"name\", first defined at line 4$" "$T/err"
+}
+
+test_empty_directory_is_an_error() {
+	mkdir -p "$T/empty"
+	run "$BERTH" kube validate "$T/empty"
+	expect_rc 1
+	expect_grep "^$T/empty: no \*.yaml, \*.yml or \*.json files in this directory$" "$T/err"
+}
+
+test_help_for_a_nested_command() {
+	run "$BERTH" help kube validate
+	expect_rc 0
+	expect_grep "^Usage: berth kube validate" "$T/out"
 }
 
 run_tests
