@@ -503,6 +503,8 @@ decode_list(struct kctx *c, const struct knode *n, const struct kfield *f, size_
                 knode_idx(&e, n, i);
                 switch (f->kind) {
                 case KF_STRINGS:
+                        /* callers may read every item: a bad one is "" */
+                        *(const char **)slot = "";
                         if (json_is_null(e.v)) {
                                 kerror(c, &e, "found null, expected a string");
                                 break;
