@@ -18,6 +18,7 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/utf8.h"
 
 /* Aliases may expand a document this much past its own size (go-yaml refuses such bombs too). */
 #define YAML_ALIAS_BUDGET 1000000
@@ -213,6 +214,7 @@ reader_new_owned(char *buf, size_t len, const char *name, struct yreader **ret, 
         _cleanup_(yreader_freep) struct yreader *r = NULL;
         struct fy_diag_cfg dcfg;
         struct fy_parse_cfg cfg = {0};
+        size_t bad;
 
         r = calloc(1, sizeof(*r));
         if (!r) {
@@ -223,6 +225,26 @@ reader_new_owned(char *buf, size_t len, const char *name, struct yreader **ret, 
         r->name = strdup(name);
         if (!r->name)
                 return berr(err, ENOMEM, "%s", name);
+
+        /*
+         * Kubernetes reads UTF-8 only, and libfyaml 0.7 can loop forever on
+         * some invalid bytes (in a directive): refuse them before parsing.
+         */
+        bad = utf8_invalid_at(r->buf, len);
+        if (bad < len) {
+                uint32_t line = 1, col = 1;
+
+                for (size_t i = 0; i < bad; i++) {
+                        if (r->buf[i] == '\n') {
+                                line++;
+                                col = 1;
+                        } else if (((unsigned char)r->buf[i] & 0xc0) != 0x80) {
+                                col++;
+                        }
+                }
+                return berr(err, 0, "%s:%u:%u: invalid UTF-8 (byte 0x%02x), expected UTF-8 text",
+                            name, line, col, (unsigned char)r->buf[bad]);
+        }
 
         fy_diag_cfg_default(&dcfg);
         dcfg.fp = NULL;

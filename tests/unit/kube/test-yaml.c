@@ -328,9 +328,19 @@ test_json_input(void)
         berr_free(err);
 }
 
+static void
+test_invalid_utf8_is_refused_with_its_position(void)
+{
+        char *s = first_doc("a: b\nc: d\xa3" "e\n", NULL);
+
+        check_str(s, "t.yaml:2:5: invalid UTF-8 (byte 0xa3), expected UTF-8 text");
+        free(s);
+}
+
 int
 main(void)
 {
+        RUN(test_invalid_utf8_is_refused_with_its_position);
         RUN(test_yaml11_booleans);
         RUN(test_nulls);
         RUN(test_integers_as_go_reads_them);
