@@ -4,81 +4,10 @@
 
 #include "check.h"
 #include "kube/kube.h"
-#include "util/berr.h"
 #include "util/cleanup.h"
 
-/* The one document of y, read as "x.yaml"; NULL when the reader fails. */
-static struct kube_doc *
-load(const char *y)
-{
-        _cleanup_(berr_freep) struct berr *err = NULL;
-        _cleanup_(kube_reader_freep) struct kube_reader *r = NULL;
-        struct kube_opts opts = {0};
-        struct kube_doc *doc = NULL;
-
-        if (kube_reader_open_buffer(y, strlen(y), "x.yaml", &opts, &r, &err) < 0)
-                return NULL;
-        if (kube_reader_next(r, &doc, &err) <= 0)
-                return NULL;
-        return doc;
-}
-
-/* The first error of d as "file:line:col: path: msg" ("" when there is none). */
-static const char *
-first_error(const struct kube_doc *d, char *buf, size_t size)
-{
-        buf[0] = '\0';
-        for (size_t i = 0; d && i < d->n_diags; i++) {
-                const struct kube_diag *g = &d->diags[i];
-
-                if (g->severity != KUBE_ERROR)
-                        continue;
-                if (g->path[0])
-                        snprintf(buf, size, "%s:%u:%u: %s: %s", g->loc.file, g->loc.line,
-                                 g->loc.col, g->path, g->msg);
-                else
-                        snprintf(buf, size, "%s:%u:%u: %s", g->loc.file, g->loc.line, g->loc.col,
-                                 g->msg);
-                break;
-        }
-        return buf;
-}
-
-/* The first error of reading y, checked to be the only one. */
-static const char *
-only_error(const char *y, char *buf, size_t size)
-{
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load(y);
-
-        check(d != NULL);
-        first_error(d, buf, size);
-        if (d && d->n_errors != 1) {
-                fprintf(stderr, "  %zu errors, expected 1:\n", d->n_errors);
-                for (size_t i = 0; i < d->n_diags; i++)
-                        fprintf(stderr, "    %u:%u: %s: %s\n", d->diags[i].loc.line,
-                                d->diags[i].loc.col, d->diags[i].path, d->diags[i].msg);
-                check(d->n_errors == 1);
-        }
-        return buf;
-}
-
-/* A valid document: no errors, one Deployment. */
-static struct kube_doc *
-load_valid(const char *y)
-{
-        struct kube_doc *d = load(y);
-        char buf[1024];
-
-        check(d != NULL);
-        if (!d)
-                return NULL;
-        check_str(first_error(d, buf, sizeof(buf)), "");
-        check(d->n_objects == 1);
-        if (d->n_objects != 1 || d->objects[0].kind != KUBE_DEPLOYMENT)
-                return kube_doc_free(d);
-        check(d->objects[0].valid);
-        return d;
-}
+#define KUBE_TEST_FILE "x.yaml"
+#include "kube-test.h"
 
 #define HEAD "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
 #define TEMPLATE              \
@@ -95,7 +24,8 @@ load_valid(const char *y)
 static void
 test_defaults(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(HEAD "spec:\n" SELECTOR TEMPLATE);
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid(HEAD "spec:\n" SELECTOR TEMPLATE, KUBE_DEPLOYMENT);
         const struct kube_deployment *dep;
         const struct kube_rolling_update *ru;
 
@@ -145,7 +75,8 @@ test_explicit_values(void)
                                 "    type: RollingUpdate\n"
                                 "    rollingUpdate:\n"
                                 "      maxSurge: 1\n"
-                                "      maxUnavailable: 0\n" SELECTOR TEMPLATE);
+                                "      maxUnavailable: 0\n" SELECTOR TEMPLATE,
+                           KUBE_DEPLOYMENT);
         const struct kube_deployment_spec *s;
 
         if (!d)
@@ -169,7 +100,7 @@ static void
 test_replicas_zero(void)
 {
         _cleanup_(kube_doc_freep) struct kube_doc *d =
-                load_valid(HEAD "spec:\n  replicas: 0\n" SELECTOR TEMPLATE);
+                load_valid(HEAD "spec:\n  replicas: 0\n" SELECTOR TEMPLATE, KUBE_DEPLOYMENT);
 
         if (d)
                 check(d->objects[0].deployment->spec.replicas == 0);
@@ -181,7 +112,8 @@ test_one_default_of_two(void)
         /* only the missing one is defaulted: maxSurge 0 with maxUnavailable 25% is fine */
         _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
                 HEAD
-                "spec:\n  strategy:\n    rollingUpdate:\n      maxSurge: 0\n" SELECTOR TEMPLATE);
+                "spec:\n  strategy:\n    rollingUpdate:\n      maxSurge: 0\n" SELECTOR TEMPLATE,
+                KUBE_DEPLOYMENT);
         const struct kube_rolling_update *ru;
 
         if (!d)
@@ -197,8 +129,8 @@ test_one_default_of_two(void)
 static void
 test_recreate(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d =
-                load_valid(HEAD "spec:\n  strategy:\n    type: Recreate\n" SELECTOR TEMPLATE);
+        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
+                HEAD "spec:\n  strategy:\n    type: Recreate\n" SELECTOR TEMPLATE, KUBE_DEPLOYMENT);
 
         if (!d)
                 return;
@@ -214,7 +146,8 @@ test_match_expressions(void)
                                 "  selector:\n"
                                 "    matchExpressions:\n"
                                 "    - {key: app, operator: In, values: [web, api]}\n"
-                                "    - {key: tier, operator: DoesNotExist}\n" TEMPLATE);
+                                "    - {key: tier, operator: DoesNotExist}\n" TEMPLATE,
+                           KUBE_DEPLOYMENT);
 
         if (d)
                 check(d->objects[0].deployment->spec.selector->n_match_expressions == 2);
@@ -335,8 +268,8 @@ test_restart_policy(void)
 static void
 test_restart_policy_always(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d =
-                load_valid(HEAD "spec:\n" SELECTOR TEMPLATE "      restartPolicy: Always\n");
+        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(
+                HEAD "spec:\n" SELECTOR TEMPLATE "      restartPolicy: Always\n", KUBE_DEPLOYMENT);
 
         if (d)
                 check_str(d->objects[0].deployment->spec.template_.spec.restart_policy, "Always");
@@ -440,7 +373,8 @@ static void
 test_max_surge_over_100(void)
 {
         /* a Deployment may surge past 100%; only maxUnavailable is capped */
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(ROLLING("200%", "100%"));
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid(ROLLING("200%", "100%"), KUBE_DEPLOYMENT);
 
         if (d)
                 check_str(d->objects[0].deployment->spec.strategy.rolling_update->max_surge.s,

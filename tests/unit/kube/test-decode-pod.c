@@ -8,6 +8,10 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 
+#define KUBE_TEST_FILE "pod.yaml"
+#define KUBE_TEST_ERROR_INVALID
+#include "kube-test.h"
+
 /*
  * Lines 1-8; what a test adds starts on line 9: at column 3 it is a field
  * of the spec, at column 5 one of the container.
@@ -22,65 +26,6 @@
         "  - name: app\n"  \
         "    image: nginx\n"
 
-/* The first document of yaml, read as "pod.yaml"; aborts when there is none. */
-static struct kube_doc *
-read_doc_opts(const char *yaml, bool strict)
-{
-        _cleanup_(kube_reader_freep) struct kube_reader *r = NULL;
-        _cleanup_(berr_freep) struct berr *err = NULL;
-        struct kube_opts opts = {.strict = strict};
-        struct kube_doc *doc = NULL;
-
-        if (kube_reader_open_buffer(yaml, strlen(yaml), "pod.yaml", &opts, &r, &err) < 0 ||
-            kube_reader_next(r, &doc, &err) != 1) {
-                fprintf(stderr, "cannot read the test document: %s\n", err ? err->msg : "empty");
-                abort();
-        }
-        return doc;
-}
-
-/* The same, with at least one object in it. */
-static struct kube_doc *
-read_doc(const char *yaml)
-{
-        struct kube_doc *doc = read_doc_opts(yaml, false);
-
-        if (doc->n_objects == 0) {
-                fprintf(stderr, "the test document holds no object\n");
-                abort();
-        }
-        return doc;
-}
-
-/* "file:line:col: path: msg" of g */
-static const char *
-diag_str(const struct kube_diag *g, char *buf, size_t size)
-{
-        snprintf(buf, size, "%s:%u:%u: %s: %s", g->loc.file, g->loc.line, g->loc.col, g->path,
-                 g->msg);
-        return buf;
-}
-
-/* "file:line:col: path: msg" of the first error, or "(no error)" */
-static const char *
-first_error(const struct kube_doc *d, char *buf, size_t size)
-{
-        for (size_t i = 0; i < d->n_diags; i++)
-                if (d->diags[i].severity == KUBE_ERROR)
-                        return diag_str(&d->diags[i], buf, size);
-        return "(no error)";
-}
-
-/* the first diagnostic of that kind, or NULL */
-static const struct kube_diag *
-find_diag(const struct kube_doc *d, enum kube_diag_kind kind)
-{
-        for (size_t i = 0; i < d->n_diags; i++)
-                if (d->diags[i].kind == kind)
-                        return &d->diags[i];
-        return NULL;
-}
-
 static const struct kube_pod *
 pod(const struct kube_doc *d)
 {
@@ -88,30 +33,6 @@ pod(const struct kube_doc *d)
                 abort();
         return d->objects[0].pod;
 }
-
-/* check_error() for documents that may hold no object */
-#define check_doc_error(yaml, want)                                                           \
-        do {                                                                                  \
-                _cleanup_(kube_doc_freep) struct kube_doc *d_ = read_doc_opts((yaml), false); \
-                char b_[2048];                                                                \
-                check_str(first_error(d_, b_, sizeof(b_)), (want));                           \
-        } while (0)
-
-#define check_error(yaml, want)                                                 \
-        do {                                                                    \
-                _cleanup_(kube_doc_freep) struct kube_doc *d_ = read_doc(yaml); \
-                char b_[2048];                                                  \
-                check_str(first_error(d_, b_, sizeof(b_)), (want));             \
-                check(!d_->objects[0].valid);                                   \
-        } while (0)
-
-#define check_valid(yaml)                                                       \
-        do {                                                                    \
-                _cleanup_(kube_doc_freep) struct kube_doc *d_ = read_doc(yaml); \
-                char b_[2048];                                                  \
-                check_str(first_error(d_, b_, sizeof(b_)), "(no error)");       \
-                check(d_->objects[0].valid);                                    \
-        } while (0)
 
 /* ------------------------------------------------------------ containers */
 

@@ -5,81 +5,10 @@
 #include "check.h"
 #include "kube/kube.h"
 #include "kube/names.h"
-#include "util/berr.h"
 #include "util/cleanup.h"
 
-/* The one document of y, read as "x.yaml"; NULL when the reader fails. */
-static struct kube_doc *
-load(const char *y)
-{
-        _cleanup_(berr_freep) struct berr *err = NULL;
-        _cleanup_(kube_reader_freep) struct kube_reader *r = NULL;
-        struct kube_opts opts = {0};
-        struct kube_doc *doc = NULL;
-
-        if (kube_reader_open_buffer(y, strlen(y), "x.yaml", &opts, &r, &err) < 0)
-                return NULL;
-        if (kube_reader_next(r, &doc, &err) <= 0)
-                return NULL;
-        return doc;
-}
-
-/* The first error of d as "file:line:col: path: msg" ("" when there is none). */
-static const char *
-first_error(const struct kube_doc *d, char *buf, size_t size)
-{
-        buf[0] = '\0';
-        for (size_t i = 0; d && i < d->n_diags; i++) {
-                const struct kube_diag *g = &d->diags[i];
-
-                if (g->severity != KUBE_ERROR)
-                        continue;
-                if (g->path[0])
-                        snprintf(buf, size, "%s:%u:%u: %s: %s", g->loc.file, g->loc.line,
-                                 g->loc.col, g->path, g->msg);
-                else
-                        snprintf(buf, size, "%s:%u:%u: %s", g->loc.file, g->loc.line, g->loc.col,
-                                 g->msg);
-                break;
-        }
-        return buf;
-}
-
-/* The first error of reading y, checked to be the only one. */
-static const char *
-only_error(const char *y, char *buf, size_t size)
-{
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load(y);
-
-        check(d != NULL);
-        first_error(d, buf, size);
-        if (d && d->n_errors != 1) {
-                fprintf(stderr, "  %zu errors, expected 1:\n", d->n_errors);
-                for (size_t i = 0; i < d->n_diags; i++)
-                        fprintf(stderr, "    %u:%u: %s: %s\n", d->diags[i].loc.line,
-                                d->diags[i].loc.col, d->diags[i].path, d->diags[i].msg);
-                check(d->n_errors == 1);
-        }
-        return buf;
-}
-
-/* A valid document: no errors, one PersistentVolumeClaim. */
-static struct kube_doc *
-load_valid(const char *y)
-{
-        struct kube_doc *d = load(y);
-        char buf[1024];
-
-        check(d != NULL);
-        if (!d)
-                return NULL;
-        check_str(first_error(d, buf, sizeof(buf)), "");
-        check(d->n_objects == 1);
-        if (d->n_objects != 1 || d->objects[0].kind != KUBE_PVC)
-                return kube_doc_free(d);
-        check(d->objects[0].valid);
-        return d;
-}
+#define KUBE_TEST_FILE "x.yaml"
+#include "kube-test.h"
 
 #define HEAD "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
 #define MODES "  accessModes: [ReadWriteOnce]\n"
@@ -88,7 +17,8 @@ load_valid(const char *y)
 static void
 test_defaults(void)
 {
-        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(HEAD MODES STORAGE("1Gi"));
+        _cleanup_(kube_doc_freep) struct kube_doc *d =
+                load_valid(HEAD MODES STORAGE("1Gi"), KUBE_PVC);
         const struct kube_pvc *p;
 
         if (!d)
@@ -128,7 +58,8 @@ test_explicit_values(void)
                                 "    requests:\n"
                                 "      storage: 500Mi\n"
                                 "    limits:\n"
-                                "      storage: 1Gi\n");
+                                "      storage: 1Gi\n",
+                           KUBE_PVC);
         const struct kube_pvc_spec *s;
 
         if (!d)
@@ -146,7 +77,7 @@ static void
 test_read_write_once_pod_alone(void)
 {
         _cleanup_(kube_doc_freep) struct kube_doc *d =
-                load_valid(HEAD "  accessModes: [ReadWriteOncePod]\n" STORAGE("1Gi"));
+                load_valid(HEAD "  accessModes: [ReadWriteOncePod]\n" STORAGE("1Gi"), KUBE_PVC);
 
         if (d)
                 check_str(d->objects[0].pvc->spec.access_modes[0], "ReadWriteOncePod");
@@ -303,12 +234,12 @@ static void
 test_container_resource_rules_not_applied(void)
 {
         /* a claim's resources are not a container's: no cpu/memory key rules, no limit pairing */
-        _cleanup_(kube_doc_freep) struct kube_doc *d =
-                load_valid(HEAD MODES "  resources:\n"
-                                      "    requests:\n"
-                                      "      storage: 2Gi\n"
-                                      "    limits:\n"
-                                      "      storage: 1Gi\n");
+        _cleanup_(kube_doc_freep) struct kube_doc *d = load_valid(HEAD MODES "  resources:\n"
+                                                                             "    requests:\n"
+                                                                             "      storage: 2Gi\n"
+                                                                             "    limits:\n"
+                                                                             "      storage: 1Gi\n",
+                                                                  KUBE_PVC);
 
         if (d)
                 check(d->objects[0].pvc->spec.resources.n_requests == 1);

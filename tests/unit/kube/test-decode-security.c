@@ -5,8 +5,10 @@
 
 #include "check.h"
 #include "kube/kube.h"
-#include "util/berr.h"
 #include "util/cleanup.h"
+
+#define KUBE_TEST_FILE "pod.yaml"
+#include "kube-test.h"
 
 /* Lines 1-9; what a test adds starts on line 10, at column 7 in the container's securityContext. */
 #define POD                  \
@@ -32,56 +34,6 @@
         "  containers:\n" \
         "  - name: app\n" \
         "    image: nginx\n"
-
-/* The first document of yaml, read as "pod.yaml"; aborts when there is none. */
-static struct kube_doc *
-read_doc(const char *yaml)
-{
-        _cleanup_(kube_reader_freep) struct kube_reader *r = NULL;
-        _cleanup_(berr_freep) struct berr *err = NULL;
-        struct kube_opts opts = {0};
-        struct kube_doc *doc = NULL;
-
-        if (kube_reader_open_buffer(yaml, strlen(yaml), "pod.yaml", &opts, &r, &err) < 0 ||
-            kube_reader_next(r, &doc, &err) != 1 || doc->n_objects == 0) {
-                fprintf(stderr, "cannot read the test document: %s\n", err ? err->msg : "empty");
-                abort();
-        }
-        return doc;
-}
-
-/* "file:line:col: path: msg" of the first error, or "(no error)" */
-static const char *
-first_error(const struct kube_doc *d, char *buf, size_t size)
-{
-        for (size_t i = 0; i < d->n_diags; i++) {
-                const struct kube_diag *g = &d->diags[i];
-
-                if (g->severity != KUBE_ERROR)
-                        continue;
-                snprintf(buf, size, "%s:%u:%u: %s: %s", g->loc.file, g->loc.line, g->loc.col,
-                         g->path, g->msg);
-                return buf;
-        }
-        return "(no error)";
-}
-
-static const struct kube_container *
-container(const struct kube_doc *d)
-{
-        const struct kube_pod *pod = d->objects[0].pod;
-
-        if (d->objects[0].kind != KUBE_POD || !pod || pod->spec.n_containers == 0)
-                abort();
-        return &pod->spec.containers[0];
-}
-
-#define check_error(yaml, want)                                                 \
-        do {                                                                    \
-                _cleanup_(kube_doc_freep) struct kube_doc *d_ = read_doc(yaml); \
-                char b_[1024];                                                  \
-                check_str(first_error(d_, b_, sizeof(b_)), (want));             \
-        } while (0)
 
 /* the first warning's message, or "(no warning)" */
 static const char *
