@@ -214,6 +214,8 @@ kdiag_at(struct kctx *c, enum kube_severity sev, enum kube_diag_kind kind, const
 const char *
 kfound(const json_t *v, char *buf, size_t size)
 {
+        if (!v)
+                return "nothing";
         switch (json_typeof(v)) {
         case JSON_STRING: {
                 size_t len = json_string_length(v);
