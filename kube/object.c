@@ -209,6 +209,8 @@ decode_node(struct kctx *c, const struct knode *n, bool in_list)
         size_t errors_before = c->errors;
         void *typed;
 
+        if (!n->v)
+                return; /* an empty document whose problems the YAML reader reported */
         if (!json_is_object(n->v)) {
                 char buf[64];
                 kerror(c, n,
