@@ -289,9 +289,13 @@ print_summary(struct validate *v)
         }
         if (v->quiet)
                 return;
-        printf("%zu object%s in %zu file%s: %zu valid, %zu invalid, %zu skipped\n", v->objects,
+        printf("%zu object%s in %zu file%s: %zu valid, %zu invalid, %zu skipped", v->objects,
                v->objects == 1 ? "" : "s", v->files, v->files == 1 ? "" : "s", v->valid, v->invalid,
                v->skipped);
+        /* errors can stand outside any object (syntax, unreadable files): count them all */
+        if (v->errors)
+                printf("; %zu error%s", v->errors, v->errors == 1 ? "" : "s");
+        putchar('\n');
 }
 
 int
