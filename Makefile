@@ -91,7 +91,8 @@ check-only: all $(UNIT_BIN) $(REPLAY_BIN)
 		tests/run
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	@LSAN_OPTIONS=suppressions=$(abspath tests/fuzz/lsan.supp) \
+		$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check-only
 
 # libFuzzer targets (clang), one per parser of outside input.
@@ -106,7 +107,8 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 FUZZ_SECONDS ?= 60
 fuzz-run: fuzz
 	@for f in $(FUZZ_BIN); do n=$${f##*/fuzz-}; mkdir -p tests/fuzz/corpus/$$n build/fuzz/out-$$n; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/out-$$n \
+		LSAN_OPTIONS=suppressions=$(abspath tests/fuzz/lsan.supp) \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 build/fuzz/out-$$n \
 		tests/fuzz/corpus/$$n || exit 1; done
 
 demo: deps all
