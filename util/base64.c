@@ -149,3 +149,34 @@ base64_decode(const char *in, size_t len, unsigned char **ret, size_t *ret_len)
         *ret_len = n;
         return 0;
 }
+
+char *
+base64_encode(const void *in, size_t len)
+{
+        static const char alphabet[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const unsigned char *p = in;
+        char *out, *o;
+
+        if (len > (SIZE_MAX - 1) / 4 * 3)
+                return NULL;
+        out = malloc((len + 2) / 3 * 4 + 1);
+        if (!out)
+                return NULL;
+        o = out;
+        for (size_t i = 0; i < len; i += 3) {
+                uint32_t v = (uint32_t)p[i] << 16;
+                size_t left = len - i;
+
+                if (left > 1)
+                        v |= (uint32_t)p[i + 1] << 8;
+                if (left > 2)
+                        v |= p[i + 2];
+                *o++ = alphabet[(v >> 18) & 63];
+                *o++ = alphabet[(v >> 12) & 63];
+                *o++ = left > 1 ? alphabet[(v >> 6) & 63] : '=';
+                *o++ = left > 2 ? alphabet[v & 63] : '=';
+        }
+        *o = '\0';
+        return out;
+}

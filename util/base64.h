@@ -24,3 +24,6 @@ int base64_decode(const char *in, size_t len, unsigned char **ret, size_t *ret_l
  * NULL) to the decoded length, without allocating. Returns 0 or -EINVAL.
  */
 int base64_decoded_check(const char *in, size_t len, size_t *ret_len);
+
+/* Standard base64 with '=' padding, NUL-terminated; NULL when out of memory. */
+char *base64_encode(const void *in, size_t len);

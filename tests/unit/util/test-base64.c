@@ -209,9 +209,30 @@ test_large(void)
         free(in);
 }
 
+static void
+test_encode_round_trip(void)
+{
+        static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+        static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+                                          "Zm9vYmFy"};
+
+        for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+                char *e = base64_encode(plain[i], strlen(plain[i]));
+                unsigned char *d = NULL;
+                size_t n = 0;
+
+                check_str(e, enc[i]);
+                check(e && base64_decode(e, strlen(e), &d, &n) == 0 && n == strlen(plain[i]) &&
+                      memcmp(d, plain[i], n) == 0);
+                free(e);
+                free(d);
+        }
+}
+
 int
 main(void)
 {
+        RUN(test_encode_round_trip);
         RUN(test_rfc4648_vectors);
         RUN(test_full_alphabet);
         RUN(test_binary_output);
