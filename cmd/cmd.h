@@ -18,6 +18,11 @@ struct berth_cmd {
 int cmd_kube(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_kube_validate(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_version(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_pull(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_images(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_image(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_rmi(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_system(struct berth_ctx *ctx, int argc, char **argv);
 
 /* "berth: kube validate: MESSAGE" on stderr; returns EXIT_USAGE for the caller to return. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

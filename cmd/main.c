@@ -1,5 +1,6 @@
 /* cmd/main.c: global options, then the command */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,12 @@
 #include "util/cleanup.h"
 
 static const struct berth_cmd commands[] = {
+        {"image", "Manage images", cmd_image},
+        {"images", "List images in the store", cmd_images},
         {"kube", "Play, check and export Kubernetes YAML", cmd_kube},
+        {"pull", "Pull images from a registry", cmd_pull},
+        {"rmi", "Remove images", cmd_rmi},
+        {"system", "Manage the store", cmd_system},
         {"version", "Show the berth version", cmd_version},
         {NULL, NULL, NULL},
 };
@@ -121,6 +127,10 @@ main(int argc, char **argv)
                 .stdout_tty = isatty(STDOUT_FILENO) == 1,
         };
         int c;
+
+        /* a reader that went away (a layer refused mid-stream, a closed pipe to head) is an
+         * error to report, not a signal to die of */
+        (void)signal(SIGPIPE, SIG_IGN);
 
         if (geteuid() != 0) {
                 const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");

@@ -1,0 +1,376 @@
+/* cmd/images.c: berth images, berth image ls|inspect|rm, berth rmi, berth system df */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "storage/storage.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+
+static int
+open_store(struct berth_ctx *ctx, const char *cmd, struct storage **ret)
+{
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        struct storage_opts so = {.root = ctx->root, .tls_verify = -1};
+
+        if (storage_open(&so, ret, &err) < 0) {
+                fprintf(stderr, "berth: %s: %s\n", cmd, err->msg);
+                return EXIT_INVALID;
+        }
+        return 0;
+}
+
+/* podman's units for image sizes: decimal */
+static void
+size_text(uint64_t n, char *buf, size_t size)
+{
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+        double v = (double)n;
+        size_t u = 0;
+
+        while (v >= 1000 && u + 1 < ELEMENTSOF(units)) {
+                v /= 1000;
+                u++;
+        }
+        snprintf(buf, size, u ? "%.3g %s" : "%.0f %s", v, units[u]);
+}
+
+static void
+ago_text(int64_t created, char *buf, size_t size)
+{
+        int64_t d = (int64_t)time(NULL) - created;
+
+        if (created <= 0)
+                snprintf(buf, size, "unknown");
+        else if (d < 60)
+                snprintf(buf, size, "%s", d < 2 ? "About a second ago" : "Less than a minute ago");
+        else if (d < 3600)
+                snprintf(buf, size, "%lld minutes ago", (long long)(d / 60));
+        else if (d < 86400)
+                snprintf(buf, size, "%lld hours ago", (long long)(d / 3600));
+        else if (d < 14 * 86400)
+                snprintf(buf, size, "%lld days ago", (long long)(d / 86400));
+        else if (d < 60 * 86400)
+                snprintf(buf, size, "%lld weeks ago", (long long)(d / (7 * 86400)));
+        else if (d < 2 * 365 * 86400)
+                snprintf(buf, size, "%lld months ago", (long long)(d / (30 * 86400)));
+        else
+                snprintf(buf, size, "%lld years ago", (long long)(d / (365 * 86400)));
+}
+
+/* "docker.io/library/busybox:1.36" into repository and tag ("<none>" when a digest only). */
+static void
+split_name(const char *name, char *repo, size_t rsize, char *tag, size_t tsize)
+{
+        const char *at = strchr(name, '@');
+        const char *slash = strrchr(name, '/');
+        const char *colon = strrchr(slash ? slash : name, ':');
+        size_t end = at ? (size_t)(at - name) : strlen(name);
+
+        if (colon && (!at || colon < at)) {
+                snprintf(repo, rsize, "%.*s", (int)(colon - name), name);
+                snprintf(tag, tsize, "%.*s", (int)(end - (size_t)(colon + 1 - name)), colon + 1);
+        } else {
+                snprintf(repo, rsize, "%.*s", (int)end, name);
+                snprintf(tag, tsize, "<none>");
+        }
+}
+
+static char *
+iso_time(int64_t t, char *buf, size_t size)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, size, "unknown");
+        return buf;
+}
+
+static int
+list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
+{
+        static const struct option options[] = {
+                {"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
+                {"no-trunc", no_argument, NULL, 'n'},     {"noheading", no_argument, NULL, 'H'},
+                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        };
+        _cleanup_(storage_closep) struct storage *s = NULL;
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        struct storage_image *imgs = NULL;
+        size_t n = 0;
+        bool json = false, quiet = false, no_trunc = false, heading = true;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "f:qh", options, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        if (strcmp(optarg, "json") == 0)
+                                json = true;
+                        else if (strcmp(optarg, "table") != 0)
+                                return cmd_usage_error(cmd,
+                                                       "--format: \"%s\" is not valid, "
+                                                       "expected table or json",
+                                                       optarg);
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'n':
+                        no_trunc = true;
+                        break;
+                case 'H':
+                        heading = false;
+                        break;
+                case 'h':
+                        printf("Usage: berth %s [options]\n\nList the images in the store.\n\n"
+                               "Options:\n"
+                               "  -f, --format FORMAT   table (default) or json\n"
+                               "  -q, --quiet           print image IDs only\n"
+                               "      --no-trunc        full image IDs\n"
+                               "      --noheading       no header line\n"
+                               "  -h, --help            show this help\n",
+                               cmd);
+                        return 0;
+                default:
+                        return cmd_usage_error(cmd, "see the options above");
+                }
+        }
+        if (optind < argc)
+                return cmd_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+        if (open_store(ctx, cmd, &s))
+                return EXIT_INVALID;
+        if (storage_images(s, &imgs, &n, &err) < 0) {
+                fprintf(stderr, "berth: %s: %s\n", cmd, err->msg);
+                return EXIT_INVALID;
+        }
+        if (json) {
+                json_t *arr = json_array();
+                for (size_t i = 0; arr && i < n; i++) {
+                        json_t *names = json_array(), *o;
+                        char when[64];
+                        for (size_t k = 0; names && k < imgs[i].n_names; k++)
+                                json_array_append_new(names, json_string(imgs[i].names[k]));
+                        o = json_pack("{s:s, s:o, s:s?, s:I, s:s, s:I, s:i}", "Id", imgs[i].id,
+                                      "Names", names, "Digest", imgs[i].digest, "Created",
+                                      (json_int_t)imgs[i].created, "CreatedAt",
+                                      iso_time(imgs[i].created, when, sizeof(when)), "Size",
+                                      (json_int_t)imgs[i].size, "Layers", (int)imgs[i].n_layers);
+                        json_array_append_new(arr, o);
+                }
+                json_dumpf(arr, stdout, JSON_INDENT(4));
+                fputc('\n', stdout);
+                json_decref(arr);
+        } else if (quiet) {
+                for (size_t i = 0; i < n; i++)
+                        printf("%.*s\n", no_trunc ? 64 : 12, imgs[i].id);
+        } else {
+                if (heading)
+                        printf("%-40s %-14s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
+                               "CREATED", "SIZE");
+                for (size_t i = 0; i < n; i++) {
+                        char repo[512], tag[160], ago[64], size[32];
+                        size_t rows = imgs[i].n_names ? imgs[i].n_names : 1;
+
+                        ago_text(imgs[i].created, ago, sizeof(ago));
+                        size_text(imgs[i].size, size, sizeof(size));
+                        for (size_t k = 0; k < rows; k++) {
+                                if (imgs[i].n_names)
+                                        split_name(imgs[i].names[k], repo, sizeof(repo), tag,
+                                                   sizeof(tag));
+                                else {
+                                        snprintf(repo, sizeof(repo), "<none>");
+                                        snprintf(tag, sizeof(tag), "<none>");
+                                }
+                                printf("%-40s %-14s %-14.*s %-16s %s\n", repo, tag,
+                                       no_trunc ? 64 : 12, imgs[i].id, ago, size);
+                        }
+                }
+        }
+        storage_images_free(imgs, n);
+        return 0;
+}
+
+int
+cmd_images(struct berth_ctx *ctx, int argc, char **argv)
+{
+        return list_images(ctx, argc, argv, "images");
+}
+
+static int
+remove_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
+{
+        static const struct option options[] = {
+                {"force", no_argument, NULL, 'f'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        _cleanup_(storage_closep) struct storage *s = NULL;
+        bool force = false;
+        int c, status = 0;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        force = true;
+                        break;
+                case 'h':
+                        printf("Usage: berth %s [options] IMAGE...\n\n"
+                               "Remove images (by name, ID or ID prefix) from the store, and the\n"
+                               "layers no image uses any more. An image with several names loses\n"
+                               "only the name given, unless --force.\n\n"
+                               "Options:\n"
+                               "  -f, --force   remove the image whatever names it has\n"
+                               "  -h, --help    show this help\n",
+                               cmd);
+                        return 0;
+                default:
+                        return cmd_usage_error(cmd, "see the options above");
+                }
+        }
+        if (optind >= argc)
+                return cmd_usage_error(cmd, "expected an image name or ID");
+        if (open_store(ctx, cmd, &s))
+                return EXIT_INVALID;
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(berr_freep) struct berr *err = NULL;
+                char **ids = NULL;
+                size_t n = 0;
+
+                if (storage_image_remove(s, argv[i], force, &ids, &n, &err) < 0) {
+                        fprintf(stderr, "berth: %s: %s\n", cmd, err->msg);
+                        status = EXIT_INVALID;
+                        continue;
+                }
+                if (n == 0)
+                        printf("Untagged: %s\n", argv[i]);
+                for (size_t k = 0; k < n; k++) {
+                        printf("Deleted: %s\n", ids[k]);
+                        free(ids[k]);
+                }
+                free(ids);
+        }
+        return status;
+}
+
+int
+cmd_rmi(struct berth_ctx *ctx, int argc, char **argv)
+{
+        return remove_images(ctx, argc, argv, "rmi");
+}
+
+static int
+inspect_images(struct berth_ctx *ctx, int argc, char **argv)
+{
+        _cleanup_(storage_closep) struct storage *s = NULL;
+        int status = 0;
+
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                printf("Usage: berth image inspect IMAGE...\n\n"
+                       "Print what the store knows of images, as a JSON array: names, digest,\n"
+                       "manifest, config and layers.\n");
+                return 0;
+        }
+        if (argc < 2)
+                return cmd_usage_error("image inspect", "expected an image name or ID");
+        if (open_store(ctx, "image inspect", &s))
+                return EXIT_INVALID;
+        printf("[\n");
+        for (int i = 1; i < argc; i++) {
+                _cleanup_(berr_freep) struct berr *err = NULL;
+                _cleanup_free_ char *text = NULL;
+
+                if (storage_image_inspect(s, argv[i], &text, &err) < 0) {
+                        fprintf(stderr, "berth: image inspect: %s\n", err->msg);
+                        status = EXIT_INVALID;
+                        continue;
+                }
+                printf("%s%s\n", text, i + 1 < argc ? "," : "");
+        }
+        printf("]\n");
+        return status;
+}
+
+static void
+image_help(FILE *f)
+{
+        fputs("Usage: berth image COMMAND [ARGS...]\n\nManage images.\n\nCommands:\n"
+              "  inspect    Show what the store knows of images (JSON)\n"
+              "  ls         List images (as berth images)\n"
+              "  pull       Pull images (as berth pull)\n"
+              "  rm         Remove images (as berth rmi)\n",
+              f);
+}
+
+static int
+image_ls(struct berth_ctx *ctx, int argc, char **argv)
+{
+        return list_images(ctx, argc, argv, "image ls");
+}
+
+static int
+image_rm(struct berth_ctx *ctx, int argc, char **argv)
+{
+        return remove_images(ctx, argc, argv, "image rm");
+}
+
+int
+cmd_image(struct berth_ctx *ctx, int argc, char **argv)
+{
+        static const struct berth_cmd image_commands[] = {
+                {"inspect", "Show images", inspect_images}, {"ls", "List images", image_ls},
+                {"list", "List images", image_ls},          {"pull", "Pull images", cmd_pull},
+                {"rm", "Remove images", image_rm},          {NULL, NULL, NULL},
+        };
+        return cmd_dispatch(ctx, "image", image_commands, argc - 1, argv + 1, image_help);
+}
+
+static int
+system_df(struct berth_ctx *ctx, int argc, char **argv)
+{
+        _cleanup_(storage_closep) struct storage *s = NULL;
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        struct storage_df df;
+        char a[32], b[32];
+
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                printf("Usage: berth system df\n\nShow the disk space the store uses.\n");
+                return 0;
+        }
+        if (open_store(ctx, "system df", &s))
+                return EXIT_INVALID;
+        if (storage_df(s, &df, &err) < 0) {
+                fprintf(stderr, "berth: system df: %s\n", err->msg);
+                return EXIT_INVALID;
+        }
+        size_text(df.images_bytes, a, sizeof(a));
+        size_text(df.layers_bytes, b, sizeof(b));
+        printf("%-12s %-8s %s\n", "TYPE", "TOTAL", "SIZE");
+        printf("%-12s %-8zu %s\n", "Images", df.images, a);
+        printf("%-12s %-8zu %s\n", "Layers", df.layers, b);
+        return 0;
+}
+
+static void
+system_help(FILE *f)
+{
+        fputs("Usage: berth system COMMAND\n\nCommands:\n"
+              "  df         Show the disk space the store uses\n",
+              f);
+}
+
+int
+cmd_system(struct berth_ctx *ctx, int argc, char **argv)
+{
+        static const struct berth_cmd system_commands[] = {
+                {"df", "Show disk usage", system_df},
+                {NULL, NULL, NULL},
+        };
+        return cmd_dispatch(ctx, "system", system_commands, argc - 1, argv + 1, system_help);
+}

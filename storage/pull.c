@@ -1,0 +1,726 @@
+/*
+ * storage/pull.c: a pull. Resolve the name, fetch the manifest (choosing a
+ * platform from an index), the config, then every layer the store lacks,
+ * in parallel: each blob streams from the registry into a pipe, and a
+ * thread of its own digests, decompresses and extracts it into a temporary
+ * directory that is renamed to layers/<chain id> once verified.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "extract.h"
+#include "manifest.h"
+#include "reference.h"
+#include "registries-conf.h"
+#include "registry.h"
+#include "store.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/fs.h"
+
+#define CONFIG_MAX (8u << 20)
+
+struct layer_job {
+        struct storage *s;
+        const char *what_image;
+        char chain_hex[DIGEST_SHA256_HEX + 1];
+        const char *digest, *diff_id, *media_type;
+        uint64_t size;
+        bool exists; /* in the store already */
+        int lock_fd;
+        char *tmp_name;
+        int tmp_fd, tmp_lock_fd;
+        int pipe_r, pipe_w;
+        pthread_t thread;
+        bool thread_started;
+        int result;
+        struct berr *err;
+        uint64_t unpacked;
+};
+
+/* chain id: the digest of the lower chain id, a space and this diff id (OCI image spec) */
+static int
+chain_ids(char **diff_ids, size_t n, char (*out)[DIGEST_STRING_MAX])
+{
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *text = NULL;
+                int r;
+
+                if (i == 0) {
+                        snprintf(out[0], DIGEST_STRING_MAX, "%s", diff_ids[0]);
+                        continue;
+                }
+                if (asprintf(&text, "%s %s", out[i - 1], diff_ids[i]) < 0)
+                        return -ENOMEM;
+                r = digest_buffer(text, strlen(text), out[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void *
+extract_thread(void *arg)
+{
+        struct layer_job *j = arg;
+        _cleanup_free_ char *what = NULL;
+        _cleanup_close_ int diff_fd = -EBADF;
+        struct extract_opts eo = {
+                .expect_digest = j->digest,
+                .expect_diff_id = j->diff_id,
+                .compression = layer_compression_from_media_type(j->media_type),
+                .ret_bytes_out = &j->unpacked,
+        };
+
+        if (asprintf(&what, "%s layer %s", j->what_image, j->digest) < 0) {
+                j->result = berr(&j->err, ENOMEM, "layer");
+                goto out;
+        }
+        eo.what = what;
+        if (mkdirat(j->tmp_fd, "diff", 0755) < 0) {
+                j->result = berr(&j->err, errno, "%s: create diff", what);
+                goto out;
+        }
+        diff_fd = openat(j->tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (diff_fd < 0) {
+                j->result = berr(&j->err, errno, "%s: open diff", what);
+                goto out;
+        }
+        j->result = layer_extract_fd(j->pipe_r, diff_fd, &eo, &j->err);
+out:
+        /* the writer sees EPIPE and stops when we stop early */
+        (void)close(j->pipe_r);
+        j->pipe_r = -EBADF;
+        return NULL;
+}
+
+struct pull {
+        struct storage *s;
+        struct layer_job *jobs;
+        size_t n_jobs;
+        struct blob_fetch *fetches;
+        size_t *fetch_job; /* fetches[i] is for jobs[fetch_job[i]] */
+        size_t n_fetches;
+        struct storage_blob_progress *prog;
+};
+
+static void
+report_blobs(void *userdata, const struct blob_fetch *b, size_t n)
+{
+        struct pull *p = userdata;
+        const struct storage_events *ev = &p->s->opts.events;
+        size_t k = 0;
+
+        if (!ev->blobs)
+                return;
+        for (size_t i = 0; i < p->n_jobs; i++) {
+                struct layer_job *j = &p->jobs[i];
+                p->prog[i] = (struct storage_blob_progress){.digest = j->digest,
+                                                            .size = j->size,
+                                                            .exists = j->exists,
+                                                            .finished = j->exists};
+        }
+        for (size_t i = 0; i < n && k < p->n_fetches; i++, k++) {
+                struct storage_blob_progress *g = &p->prog[p->fetch_job[i]];
+                g->done = b[i].done;
+                g->finished = b[i].finished && b[i].result == 0;
+        }
+        ev->blobs(ev->userdata, p->prog, p->n_jobs);
+}
+
+static void
+on_blob_finished(void *userdata, struct blob_fetch *b)
+{
+        struct pull *p = userdata;
+        struct layer_job *j = &p->jobs[p->fetch_job[b - p->fetches]];
+
+        /* end of stream for the extractor */
+        if (j->pipe_w >= 0) {
+                (void)close(j->pipe_w);
+                j->pipe_w = -EBADF;
+        }
+}
+
+static void
+job_cleanup(struct storage *s, struct layer_job *j, bool remove_tmp)
+{
+        if (j->pipe_w >= 0)
+                (void)close(j->pipe_w);
+        if (j->thread_started)
+                pthread_join(j->thread, NULL);
+        if (j->pipe_r >= 0)
+                (void)close(j->pipe_r);
+        if (j->tmp_fd >= 0)
+                (void)close(j->tmp_fd);
+        if (j->tmp_name && remove_tmp)
+                store_tmpdir_remove(s, j->tmp_name);
+        if (j->tmp_lock_fd >= 0)
+                (void)close(j->tmp_lock_fd);
+        if (j->lock_fd >= 0)
+                (void)close(j->lock_fd);
+        free(j->tmp_name);
+        berr_free(j->err);
+        *j = (struct layer_job){.pipe_r = -EBADF,
+                                .pipe_w = -EBADF,
+                                .tmp_fd = -EBADF,
+                                .tmp_lock_fd = -EBADF,
+                                .lock_fd = -EBADF};
+}
+
+static int
+commit_layer(struct storage *s, struct layer_job *j, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_free_ char *from = NULL, *to = NULL;
+        int r;
+
+        rec = json_pack("{s:s, s:s, s:s, s:I, s:I}", "digest", j->digest, "diffID", j->diff_id,
+                        "mediaType", j->media_type ? j->media_type : "", "compressedSize",
+                        (json_int_t)j->size, "size", (json_int_t)j->unpacked);
+        if (!rec)
+                return berr(err, ENOMEM, "layer record");
+        r = store_write_json(j->tmp_fd, "layer.json", rec, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&from, "tmp/%s", j->tmp_name) < 0 ||
+            asprintf(&to, "layers/%s", j->chain_hex) < 0)
+                return berr(err, ENOMEM, "layer");
+        if (renameat(s->root_fd, from, s->root_fd, to) < 0)
+                return berr(err, errno, "move layer %s into place", j->chain_hex);
+        return 0;
+}
+
+/* Fetch and extract every layer the store lacks. */
+static int
+pull_layers(struct storage *s, struct registry *reg, const char *repo, const char *what,
+            struct pull *p, struct berr **err)
+{
+        int r = 0;
+
+        /* locks in base-first order: pulls that share layers share their whole base too */
+        for (size_t i = 0; i < p->n_jobs; i++) {
+                struct layer_job *j = &p->jobs[i];
+
+                if (store_has_layer(s, j->chain_hex)) {
+                        j->exists = true;
+                        continue;
+                }
+                r = store_layer_lock(s, j->chain_hex, &j->lock_fd, err);
+                if (r < 0)
+                        return r;
+                if (store_has_layer(s, j->chain_hex)) {
+                        /* another pull brought it while we waited */
+                        j->exists = true;
+                        (void)close(j->lock_fd);
+                        j->lock_fd = -EBADF;
+                        continue;
+                }
+                r = store_tmpdir(s, "layer", &j->tmp_name, &j->tmp_fd, &j->tmp_lock_fd, err);
+                if (r < 0)
+                        return r;
+                int fds[2];
+                if (pipe2(fds, O_CLOEXEC) < 0)
+                        return berr(err, errno, "pipe");
+                j->pipe_r = fds[0];
+                j->pipe_w = fds[1];
+                /* a roomy pipe lets the network run ahead of the disk a little */
+                (void)fcntl(j->pipe_w, F_SETPIPE_SZ, 1 << 20);
+                j->what_image = what;
+                if (pthread_create(&j->thread, NULL, extract_thread, j) != 0)
+                        return berr(err, EAGAIN, "start a thread");
+                j->thread_started = true;
+                p->fetches[p->n_fetches] =
+                        (struct blob_fetch){.digest = j->digest, .size = j->size, .fd = j->pipe_w};
+                p->fetch_job[p->n_fetches++] = i;
+        }
+        report_blobs(p, NULL, 0);
+        if (p->n_fetches > 0) {
+                int max = s->opts.max_parallel > 0 ? s->opts.max_parallel : 3;
+                struct berr *fetch_err = NULL;
+
+                r = registry_fetch_blobs(reg, repo, p->fetches, p->n_fetches, max, report_blobs,
+                                         on_blob_finished, p, &fetch_err);
+                /* wait for every extractor before judging */
+                for (size_t i = 0; i < p->n_jobs; i++) {
+                        struct layer_job *j = &p->jobs[i];
+                        if (j->pipe_w >= 0) {
+                                (void)close(j->pipe_w);
+                                j->pipe_w = -EBADF;
+                        }
+                        if (j->thread_started) {
+                                pthread_join(j->thread, NULL);
+                                j->thread_started = false;
+                        }
+                }
+                /* an extractor's own error says more than the broken pipe it caused */
+                for (size_t i = 0; i < p->n_jobs; i++) {
+                        struct layer_job *j = &p->jobs[i];
+                        if (j->result < 0 && j->err) {
+                                if (err && !*err)
+                                        *err = TAKE_PTR(j->err);
+                                berr_free(fetch_err);
+                                return j->result;
+                        }
+                }
+                if (r < 0) {
+                        if (err && !*err)
+                                *err = fetch_err;
+                        else
+                                berr_free(fetch_err);
+                        return r;
+                }
+                for (size_t i = 0; i < p->n_fetches; i++)
+                        for (size_t k = 0; k < p->n_jobs; k++)
+                                if (p->fetch_job[i] == k && p->fetches[i].result < 0)
+                                        return berr(err, -p->fetches[i].result, "%s",
+                                                    p->fetches[i].error);
+        }
+        for (size_t i = 0; i < p->n_jobs; i++) {
+                struct layer_job *j = &p->jobs[i];
+                if (j->exists || !j->tmp_name)
+                        continue;
+                r = commit_layer(s, j, err);
+                if (r < 0)
+                        return r;
+                free(j->tmp_name);
+                j->tmp_name = NULL; /* moved: nothing to remove */
+        }
+        report_blobs(p, NULL, 0);
+        return 0;
+}
+
+/* ------------------------------------------------------------ the image record */
+
+static int
+write_image(struct storage *s, const char *name, const struct manifest *m,
+            const struct image_config *config, char (*chains)[DIGEST_STRING_MAX], size_t n_layers,
+            uint64_t size, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL, *old = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        const char *id = digest_hex(config->digest);
+        char platform[PLATFORM_STRING_MAX];
+        json_t *names, *layers;
+        struct storage_image *imgs = NULL;
+        size_t n = 0;
+        int r;
+
+        r = store_lock(s, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&dir, "images/%s", id) < 0) {
+                r = berr(err, ENOMEM, "image");
+                goto out;
+        }
+        if (mkdirat(s->root_fd, dir, 0700) < 0 && errno != EEXIST) {
+                r = berr(err, errno, "create %s/%s", s->root, dir);
+                goto out;
+        }
+        dfd = openat(s->root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0) {
+                r = berr(err, errno, "open %s/%s", s->root, dir);
+                goto out;
+        }
+        /* the exact bytes, so the digests stay checkable and `save` can write them again */
+        r = store_write_file(dfd, "manifest", m->raw, m->raw_len, err);
+        if (r == 0)
+                r = store_write_file(dfd, "config", config->raw, config->raw_len, err);
+        if (r < 0)
+                goto out;
+
+        /* a name belongs to one image: a new pull of a tag takes it from the old image */
+        if (storage_images(s, &imgs, &n, NULL) == 0) {
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_free_ char *p = NULL;
+                        _cleanup_(json_decrefp) json_t *orec = NULL;
+                        json_t *onames, *kept;
+                        size_t k;
+                        json_t *e;
+
+                        if (strcmp(imgs[i].id, id) == 0)
+                                continue;
+                        if (asprintf(&p, "images/%s/image.json", imgs[i].id) < 0 ||
+                            store_read_json(s->root_fd, p, &orec, NULL) < 0)
+                                continue;
+                        onames = json_object_get(orec, "names");
+                        kept = json_array();
+                        json_array_foreach (onames, k, e)
+                                if (!json_is_string(e) || strcmp(json_string_value(e), name))
+                                        json_array_append(kept, e);
+                        if (json_array_size(kept) != json_array_size(onames)) {
+                                _cleanup_close_ int ofd = -EBADF;
+                                json_object_set_new(orec, "names", kept);
+                                p[strlen(p) - strlen("/image.json")] = '\0';
+                                ofd = openat(s->root_fd, p,
+                                             O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                                if (ofd >= 0)
+                                        (void)store_write_json(ofd, "image.json", orec, NULL);
+                        } else {
+                                json_decref(kept);
+                        }
+                }
+                storage_images_free(imgs, n);
+        }
+
+        names = json_array();
+        if (store_read_json(dfd, "image.json", &old, NULL) == 0) {
+                size_t k;
+                json_t *e;
+                json_array_foreach (json_object_get(old, "names"), k, e)
+                        if (json_is_string(e) && strcmp(json_string_value(e), name))
+                                json_array_append(names, e);
+        }
+        json_array_append_new(names, json_string(name));
+        layers = json_array();
+        for (size_t i = 0; i < n_layers; i++)
+                json_array_append_new(layers, json_string(digest_hex(chains[i])));
+        platform_format(&config->platform, platform);
+        rec = json_pack("{s:s, s:o, s:s, s:I, s:I, s:o, s:s, s:s, s:s, s:I}", "id", id, "names",
+                        names, "digest", m->digest, "created", (json_int_t)config->created_sec,
+                        "size", (json_int_t)size, "layers", layers, "platform", platform,
+                        "manifestMediaType", manifest_kind_media_type(m->kind), "configDigest",
+                        config->digest, "pulled", (json_int_t)time(NULL));
+        if (!rec) {
+                r = berr(err, ENOMEM, "image record");
+                goto out;
+        }
+        r = store_write_json(dfd, "image.json", rec, err);
+out:
+        store_unlock(s);
+        return r;
+}
+
+/* ------------------------------------------------------------ resolving a name */
+
+struct candidate {
+        char *name; /* canonical reference */
+        char *host; /* where to connect (registries.conf location) */
+        char *repo; /* repository at that host */
+        bool tls_verify;
+};
+
+static void
+candidates_free(struct candidate *c, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(c[i].name);
+                free(c[i].host);
+                free(c[i].repo);
+        }
+        free(c);
+}
+
+/* registries.conf: location rewrites and insecure flags of the registry that holds ref */
+static int
+candidate_of(struct storage *s, const struct image_ref *ref, struct candidate *out,
+             struct berr **err)
+{
+        _cleanup_free_ char *name = image_ref_string(ref);
+        const struct registry_entry *e;
+        _cleanup_free_ char *repo_path = NULL;
+
+        if (!name)
+                return berr(err, ENOMEM, "reference");
+        e = registries_conf_find(s->conf, name);
+        if (e && e->blocked)
+                return berr(err, EACCES, "%s: the registry is blocked in registries.conf", name);
+        if (asprintf(&repo_path, "%s/%s", ref->registry, ref->repository) < 0)
+                return berr(err, ENOMEM, "reference");
+        if (e && e->location && e->prefix &&
+            strncmp(repo_path, e->prefix, strlen(e->prefix)) == 0 && e->prefix[0] != '*') {
+                /* prefix rewritten to location: host is its first part */
+                _cleanup_free_ char *rewritten = NULL;
+                char *slash;
+                if (asprintf(&rewritten, "%s%s", e->location, repo_path + strlen(e->prefix)) < 0)
+                        return berr(err, ENOMEM, "reference");
+                slash = strchr(rewritten, '/');
+                if (!slash)
+                        return berr(err, 0,
+                                    "%s: registries.conf maps it to \"%s\", which names no "
+                                    "repository",
+                                    name, rewritten);
+                out->host = strndup(rewritten, (size_t)(slash - rewritten));
+                out->repo = strdup(slash + 1);
+        } else {
+                /* Docker Hub's API lives at registry-1.docker.io */
+                out->host = strdup(strcmp(ref->registry, "docker.io") == 0 ? "registry-1.docker.io"
+                                                                           : ref->registry);
+                out->repo = strdup(ref->repository);
+        }
+        out->tls_verify = s->opts.tls_verify == 1   ? true
+                          : s->opts.tls_verify == 0 ? false
+                                                    : !(e && e->insecure);
+        out->name = TAKE_PTR(name);
+        if (!out->host || !out->repo)
+                return berr(err, ENOMEM, "reference");
+        return 0;
+}
+
+static int
+resolve(struct storage *s, const char *input, struct image_ref **ret_ref, struct candidate **ret,
+        size_t *ret_n, struct berr **err)
+{
+        _cleanup_(image_ref_freep) struct image_ref *ref = NULL;
+        struct candidate *c = NULL;
+        size_t n = 0;
+        int r;
+
+        r = image_ref_parse(input, &ref, err);
+        if (r < 0)
+                return r;
+        if (!ref->short_name) {
+                c = calloc(1, sizeof(*c));
+                if (!c)
+                        return berr(err, ENOMEM, "reference");
+                r = candidate_of(s, ref, &c[0], err);
+                if (r < 0) {
+                        candidates_free(c, 1);
+                        return r;
+                }
+                *ret = c;
+                *ret_n = 1;
+                *ret_ref = TAKE_PTR(ref);
+                return 0;
+        }
+        if (s->conf->n_search == 0)
+                return berr(err, 0,
+                            "short-name \"%s\" did not resolve to an alias and no "
+                            "unqualified-search registries are defined in "
+                            "registries.conf: give the full name, such as "
+                            "docker.io/library/%s",
+                            input, input);
+        c = calloc(s->conf->n_search, sizeof(*c));
+        if (!c)
+                return berr(err, ENOMEM, "reference");
+        for (size_t i = 0; i < s->conf->n_search; i++) {
+                _cleanup_(image_ref_freep) struct image_ref *q =
+                        image_ref_with_registry(ref, s->conf->search[i]);
+                if (!q) {
+                        candidates_free(c, n);
+                        return berr(err, ENOMEM, "reference");
+                }
+                r = candidate_of(s, q, &c[n], err);
+                if (r < 0) {
+                        candidates_free(c, n + 1);
+                        return r;
+                }
+                n++;
+        }
+        *ret = c;
+        *ret_n = n;
+        *ret_ref = TAKE_PTR(ref);
+        return 0;
+}
+
+static int
+credentials(struct storage *s, const struct image_ref *ref, const char *host, char **ret_user,
+            char **ret_password, struct berr **err)
+{
+        if (s->opts.creds) {
+                const char *colon = strchr(s->opts.creds, ':');
+                *ret_user = colon ? strndup(s->opts.creds, (size_t)(colon - s->opts.creds))
+                                  : strdup(s->opts.creds);
+                *ret_password = strdup(colon ? colon + 1 : "");
+                if (!*ret_user || !*ret_password)
+                        return berr(err, ENOMEM, "credentials");
+                return 0;
+        }
+        return auth_file_lookup(s->opts.auth_file, ref->registry, ref->repository, ret_user,
+                                ret_password, err);
+}
+
+/* ------------------------------------------------------------ the pull */
+
+static int
+pull_one(struct storage *s, const struct image_ref *ref, const struct candidate *c,
+         const struct platform *want, char **ret_id, struct berr **err)
+{
+        _cleanup_(registry_freep) struct registry *reg = NULL;
+        _cleanup_(manifest_freep) struct manifest *m = NULL, *top = NULL;
+        _cleanup_(image_config_freep) struct image_config *config = NULL;
+        _cleanup_free_ char *user = NULL, *password = NULL, *body = NULL, *ctype = NULL;
+        _cleanup_free_ char *cbody = NULL;
+        _cleanup_free_ char(*chains)[DIGEST_STRING_MAX] = NULL;
+        struct registry_opts ro = {.tls_verify = c->tls_verify};
+        struct pull p = {.s = s};
+        size_t len = 0, clen = 0;
+        uint64_t size = 0;
+        int r;
+
+        r = credentials(s, ref, c->host, &user, &password, err);
+        if (r < 0)
+                return r;
+        ro.user = user;
+        ro.password = password;
+        r = registry_new(c->host, &ro, &reg, err);
+        if (r < 0)
+                return r;
+        r = registry_get_manifest(reg, c->repo, ref->digest ? ref->digest : ref->tag, &body, &len,
+                                  &ctype, err);
+        if (r < 0)
+                return r;
+        r = manifest_parse(body, len, ctype, &top, err);
+        if (r < 0)
+                return berr_wrap(err, "%s", c->name);
+        if (ref->digest) {
+                r = manifest_check_digest(top, ref->digest, err);
+                if (r < 0)
+                        return berr_wrap(err, "%s", c->name);
+        }
+        if (top->index) {
+                const struct index_entry *entry = NULL;
+                top->index->ref = strdup(c->name);
+                r = manifest_index_choose(top->index, want, &entry, err);
+                if (r < 0)
+                        return r;
+                free(body);
+                free(ctype);
+                body = ctype = NULL;
+                r = registry_get_manifest(reg, c->repo, entry->desc.digest, &body, &len, &ctype,
+                                          err);
+                if (r < 0)
+                        return r;
+                r = manifest_parse(body, len, ctype, &m, err);
+                if (r < 0)
+                        return berr_wrap(err, "%s", c->name);
+                r = manifest_check_digest(m, entry->desc.digest, err);
+                if (r < 0)
+                        return berr_wrap(err, "%s", c->name);
+                if (!m->image)
+                        return berr(err, 0,
+                                    "%s: the index entry %s is itself an index, expected "
+                                    "an image manifest",
+                                    c->name, entry->desc.digest);
+        } else {
+                m = TAKE_PTR(top);
+        }
+
+        r = registry_get_blob(reg, c->repo, m->image->config.digest, IMAGE_CONFIG_SIZE_MAX, &cbody,
+                              &clen, err);
+        if (r < 0)
+                return r;
+        r = image_config_parse(cbody, clen, m->image->config.media_type, &config, err);
+        if (r < 0)
+                return berr_wrap(err, "%s: config", c->name);
+        r = manifest_check_config(m->image, config, err);
+        if (r < 0)
+                return berr_wrap(err, "%s", c->name);
+        if (s->opts.events.config)
+                s->opts.events.config(s->opts.events.userdata, config->digest);
+
+        chains = calloc(m->image->n_layers ? m->image->n_layers : 1, sizeof(*chains));
+        p.jobs = calloc(m->image->n_layers ? m->image->n_layers : 1, sizeof(*p.jobs));
+        p.fetches = calloc(m->image->n_layers ? m->image->n_layers : 1, sizeof(*p.fetches));
+        p.fetch_job = calloc(m->image->n_layers ? m->image->n_layers : 1, sizeof(*p.fetch_job));
+        p.prog = calloc(m->image->n_layers ? m->image->n_layers : 1, sizeof(*p.prog));
+        if (!chains || !p.jobs || !p.fetches || !p.fetch_job || !p.prog) {
+                r = berr(err, ENOMEM, "pull");
+                goto out;
+        }
+        r = chain_ids(config->diff_ids, m->image->n_layers, chains);
+        if (r < 0) {
+                r = berr(err, -r, "chain ids");
+                goto out;
+        }
+        p.n_jobs = m->image->n_layers;
+        for (size_t i = 0; i < p.n_jobs; i++) {
+                struct layer_job *j = &p.jobs[i];
+                *j = (struct layer_job){.s = s,
+                                        .pipe_r = -EBADF,
+                                        .pipe_w = -EBADF,
+                                        .tmp_fd = -EBADF,
+                                        .tmp_lock_fd = -EBADF,
+                                        .lock_fd = -EBADF};
+                snprintf(j->chain_hex, sizeof(j->chain_hex), "%s", digest_hex(chains[i]));
+                j->digest = m->image->layers[i].desc.digest;
+                j->diff_id = config->diff_ids[i];
+                j->media_type = m->image->layers[i].desc.media_type;
+                j->size = m->image->layers[i].desc.size;
+        }
+        r = pull_layers(s, reg, c->repo, c->name, &p, err);
+        if (r < 0)
+                goto out;
+        if (s->opts.events.writing)
+                s->opts.events.writing(s->opts.events.userdata);
+        for (size_t i = 0; i < p.n_jobs; i++) {
+                _cleanup_free_ char *lp = NULL;
+                json_t *rec = NULL;
+                if (asprintf(&lp, "layers/%s/layer.json", p.jobs[i].chain_hex) >= 0 &&
+                    store_read_json(s->root_fd, lp, &rec, NULL) == 0) {
+                        size += (uint64_t)json_integer_value(json_object_get(rec, "size"));
+                        json_decref(rec);
+                }
+        }
+        r = write_image(s, c->name, m, config, chains, p.n_jobs, size, err);
+        if (r < 0)
+                goto out;
+        *ret_id = strdup(digest_hex(config->digest));
+        if (!*ret_id)
+                r = berr(err, ENOMEM, "pull");
+out:
+        for (size_t i = 0; p.jobs && i < p.n_jobs; i++)
+                job_cleanup(s, &p.jobs[i], true);
+        for (size_t i = 0; p.fetches && i < p.n_fetches; i++)
+                free(p.fetches[i].error);
+        free(p.jobs);
+        free(p.fetches);
+        free(p.fetch_job);
+        free(p.prog);
+        return r;
+}
+
+int
+storage_pull(struct storage *s, const char *name, char **ret_id, struct berr **err)
+{
+        _cleanup_(image_ref_freep) struct image_ref *ref = NULL;
+        struct candidate *c = NULL;
+        struct platform want = {0};
+        size_t n = 0;
+        int r;
+
+        if (s->opts.platform) {
+                r = platform_parse(s->opts.platform, &want, err);
+                if (r < 0)
+                        return r;
+        } else {
+                platform_host(&want);
+        }
+        r = resolve(s, name, &ref, &c, &n, err);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(image_ref_freep) struct image_ref *q =
+                        ref->short_name ? image_ref_with_registry(ref, s->conf->search[i]) : NULL;
+                struct berr *e = NULL;
+
+                if (s->opts.events.trying)
+                        s->opts.events.trying(s->opts.events.userdata, c[i].name);
+                r = pull_one(s, q ? q : ref, &c[i], &want, ret_id, &e);
+                if (r == 0)
+                        break;
+                /* a short name tries the next registry when this one has no such image */
+                if (i + 1 < n && (r == -ENOENT || r == -EACCES)) {
+                        berr_free(e);
+                        continue;
+                }
+                if (err && !*err)
+                        *err = e;
+                else
+                        berr_free(e);
+                break;
+        }
+out:
+        candidates_free(c, n);
+        platform_done(&want);
+        return r;
+}

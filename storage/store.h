@@ -1,0 +1,51 @@
+/* storage/store.h: the store's layout, its lock and its records (private to storage/) */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "storage.h"
+
+struct registries_conf;
+
+struct storage {
+        struct storage_opts opts;
+        char *root;
+        int root_fd; /* O_PATH of the root */
+        int lock_fd; /* ROOT/.lock, flock()ed for changes to image records */
+        struct registries_conf *conf;
+};
+
+/*
+ * Write JSON to dirfd/name atomically: a temp file beside it, fsync, rename,
+ * then fsync of the directory, so a reader sees the old record or the new
+ * one, never a part.
+ */
+int store_write_json(int dirfd, const char *name, const json_t *j, struct berr **err);
+int store_write_file(int dirfd, const char *name, const void *buf, size_t len, struct berr **err);
+/* Read dirfd/name as JSON; -ENOENT when it does not exist. */
+int store_read_json(int dirfd, const char *name, json_t **ret, struct berr **err);
+
+/* Take or drop the store lock (exclusive). */
+int store_lock(struct storage *s, struct berr **err);
+void store_unlock(struct storage *s);
+
+/*
+ * A directory under ROOT/tmp for work in progress, with a lock held on it
+ * for as long as *ret_lock_fd is open: a later run removes only tmp entries
+ * whose lock it can take (their process is gone).
+ */
+int store_tmpdir(struct storage *s, const char *prefix, char **ret_name, int *ret_dir_fd,
+                 int *ret_lock_fd, struct berr **err);
+/* Remove ROOT/tmp/name and its lock file. */
+void store_tmpdir_remove(struct storage *s, const char *name);
+
+/* Whether layer chain id (64 hex) is in the store. */
+bool store_has_layer(struct storage *s, const char *chain_hex);
+
+/* Per-layer lock, so that concurrent pulls fetch a shared layer once. Blocks. */
+int store_layer_lock(struct storage *s, const char *chain_hex, int *ret_fd, struct berr **err);
+
+/* Sum of the regular files' sizes under dirfd (hard links counted once per layer). */
+uint64_t store_tree_size(int dir_fd);
