@@ -23,6 +23,8 @@ int cmd_images(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_image(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_system(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_login(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_logout(struct berth_ctx *ctx, int argc, char **argv);
 
 /* "berth: kube validate: MESSAGE" on stderr; returns EXIT_USAGE for the caller to return. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

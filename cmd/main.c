@@ -14,6 +14,8 @@ static const struct berth_cmd commands[] = {
         {"image", "Manage images", cmd_image},
         {"images", "List images in the store", cmd_images},
         {"kube", "Play, check and export Kubernetes YAML", cmd_kube},
+        {"login", "Log in to a registry", cmd_login},
+        {"logout", "Log out of a registry", cmd_logout},
         {"pull", "Pull images from a registry", cmd_pull},
         {"rmi", "Remove images", cmd_rmi},
         {"system", "Manage the store", cmd_system},

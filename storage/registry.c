@@ -248,9 +248,9 @@ get_once(struct registry *r, const char *url, const char *accept, size_t max, st
 static int
 fetch_token(struct registry *r, const char *repo, struct berr **err)
 {
-        _cleanup_free_ char *url = NULL, *scope = NULL, *escaped_service = NULL,
-                            *escaped_scope = NULL;
+        _cleanup_free_ char *url = NULL, *scope = NULL;
         _cleanup_(auth_token_freep) struct auth_token *token = NULL;
+        char *escaped_scope = NULL, *escaped_service = NULL;
         struct response resp = {0};
         CURL *esc = curl_easy_init();
         char *saved_token = r->token;
@@ -258,17 +258,20 @@ fetch_token(struct registry *r, const char *repo, struct berr **err)
 
         if (!esc)
                 return berr(err, ENOMEM, "token");
-        if (asprintf(&scope, "repository:%s:pull", repo) < 0) {
+        /* no repository: a login check, which asks for no scope at all */
+        if (repo && asprintf(&scope, "repository:%s:pull", repo) < 0) {
                 curl_easy_cleanup(esc);
                 return berr(err, ENOMEM, "token");
         }
-        escaped_scope = curl_easy_escape(esc, scope, 0);
+        escaped_scope = scope ? curl_easy_escape(esc, scope, 0) : NULL;
         escaped_service = r->service ? curl_easy_escape(esc, r->service, 0) : NULL;
         curl_easy_cleanup(esc);
-        if (!escaped_scope ||
-            asprintf(&url, "%s%sscope=%s%s%s", r->realm, strchr(r->realm, '?') ? "&" : "?",
-                     escaped_scope, escaped_service ? "&service=" : "",
-                     escaped_service ? escaped_service : "") < 0)
+        k = asprintf(&url, "%s%s%s%s%s%s", r->realm, strchr(r->realm, '?') ? "&" : "?",
+                     escaped_service ? "service=" : "", escaped_service ? escaped_service : "",
+                     escaped_scope ? "&scope=" : "", escaped_scope ? escaped_scope : "");
+        curl_free(escaped_scope);
+        curl_free(escaped_service);
+        if (k < 0 || (scope && !escaped_scope))
                 return berr(err, ENOMEM, "token");
 
         /* the token service takes the credentials as Basic, whatever /v2/ said */
@@ -279,7 +282,7 @@ fetch_token(struct registry *r, const char *repo, struct berr **err)
         r->token = saved_token;
         if (k < 0) {
                 response_clear(&resp);
-                return berr_wrap(err, "token for %s", repo);
+                return berr_wrap(err, "token for %s", repo ? repo : r->host);
         }
         if (resp.status == 401 || resp.status == 403) {
                 response_clear(&resp);
@@ -299,7 +302,7 @@ fetch_token(struct registry *r, const char *repo, struct berr **err)
         free(r->token);
         free(r->token_repo);
         r->token = TAKE_PTR(token->token);
-        r->token_repo = strdup(repo);
+        r->token_repo = repo ? strdup(repo) : NULL;
         return 0;
 }
 
@@ -783,4 +786,25 @@ registry_fetch_blobs(struct registry *r, const char *repo, struct blob_fetch *bl
                 return berr(err, -blobs[first_fail].result, "%s",
                             blobs[first_fail].error ? blobs[first_fail].error : "blob");
         return 0;
+}
+
+int
+registry_check_login(struct registry *r, struct berr **err)
+{
+        _cleanup_free_ char *url = NULL;
+        struct response resp = {0};
+        int k;
+
+        if (r->realm)
+                return fetch_token(r, NULL, err);
+        if (!r->basic)
+                return 0; /* the registry asks for nothing: any credentials do */
+        if (asprintf(&url, "%s://%s/v2/", r->scheme, r->host) < 0)
+                return berr(err, ENOMEM, "%s", r->host);
+        k = get_once(r, url, NULL, 1 << 16, &resp, err);
+        if (k == 0 && resp.status != 200)
+                k = berr(err, EACCES, "%s: the registry refused these credentials (%ld)", r->host,
+                         resp.status);
+        response_clear(&resp);
+        return k;
 }

@@ -28,6 +28,9 @@ registry_freep(struct registry **r)
         *r = registry_free(*r);
 }
 
+/* Whether the registry takes the credentials given to registry_new(). */
+int registry_check_login(struct registry *r, struct berr **err);
+
 /* The accepted manifest media types, for the Accept header. */
 extern const char *const registry_manifest_types[];
 

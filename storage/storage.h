@@ -95,3 +95,12 @@ struct storage_df {
 };
 
 int storage_df(struct storage *s, struct storage_df *ret, struct berr **err);
+
+/*
+ * Check user and password against registry (a host[:port]), then keep them
+ * in the auth file (opts->auth_file, else podman's default place).
+ */
+int storage_login(const struct storage_opts *opts, const char *registry, const char *user,
+                  const char *password, struct berr **err);
+/* Forget the credentials of registry; NULL: of every registry. 0 when there were none. */
+int storage_logout(const struct storage_opts *opts, const char *registry, struct berr **err);

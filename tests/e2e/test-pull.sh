@@ -250,6 +250,39 @@ test_store_writable_by_others_is_refused() {
 	expect_grep "writable by others" "$T/err"
 }
 
+test_login_then_pull_then_logout() {
+	setup --htpasswd tester:secret
+	image_busybox test/busybox:1 >/dev/null
+	run b login --tls-verify=false --authfile "$T/auth.json" -u tester -p wrong "$REGISTRY"
+	expect_rc 1
+	[ ! -e "$T/auth.json" ] || fail "wrong credentials were kept"
+	echo secret | b login --tls-verify=false --authfile "$T/auth.json" -u tester --password-stdin "$REGISTRY" >"$T/out" 2>"$T/err" ||
+		fail "login: $(cat "$T/err")"
+	expect_grep "^Login Succeeded!$" "$T/out"
+	[ "$(stat -c %a "$T/auth.json")" = 600 ] || fail "auth.json mode $(stat -c %a "$T/auth.json")"
+	# the file podman and skopeo read
+	skopeo inspect --tls-verify=false --authfile "$T/auth.json" "docker://$REGISTRY/test/busybox:1" >/dev/null ||
+		fail "skopeo does not read the auth file berth wrote"
+	run b pull -q --tls-verify=false --authfile "$T/auth.json" "$REGISTRY/test/busybox:1"
+	expect_rc 0
+	run b logout --authfile "$T/auth.json" "$REGISTRY"
+	expect_rc 0
+	expect_grep "^Removed login credentials for $REGISTRY$" "$T/out"
+	rm -rf "$T/store"
+	run b pull --tls-verify=false --authfile "$T/auth.json" "$REGISTRY/test/busybox:1"
+	expect_rc 1
+}
+
+test_login_with_the_token_flow() {
+	"$BERTH_PYTHON" -c 'import cryptography' 2>/dev/null || skip "missing: python3-cryptography"
+	setup --token --user tester:secret
+	run b login --tls-verify=false --authfile "$T/auth.json" -u tester -p secret "$REGISTRY"
+	expect_rc 0
+	run b login --tls-verify=false --authfile "$T/auth.json" -u tester -p nope "$REGISTRY"
+	expect_rc 1
+	expect_grep "refused" "$T/err"
+}
+
 test_usage_errors() {
 	run "$BERTH" --root "$T/store" pull
 	expect_rc 2
