@@ -43,7 +43,9 @@ int image_ref_parse(const char *s, struct image_ref **ret, struct berr **err);
  */
 struct image_ref *image_ref_with_registry(const struct image_ref *short_ref, const char *registry);
 
-/* "registry/repository[:tag][@digest]": "docker.io/library/busybox:1.36" (malloc'd, NULL: ENOMEM)
+/*
+ * "registry/repository[:tag][@digest]", the canonical form:
+ * "docker.io/library/busybox:1.36" (malloc'd, NULL: ENOMEM).
  */
 char *image_ref_string(const struct image_ref *r);
 

@@ -608,6 +608,8 @@ transfer_start(CURLM *multi, struct transfer *t, const char *repo)
                 return -ENOMEM;
         curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, &t->resp);
+        /* big reads: each costs a write into the extractor's pipe and a wake-up on its side */
+        curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, 1L << 20);
         curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_blob_data);
         curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
         curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
