@@ -56,7 +56,8 @@ export CONTAINERS_REGISTRIES_CONF=$work/registries.conf
 
 berth_cmd="rm -rf $work/berth && $BERTH --root $work/berth pull -q --tls-verify=false $ref"
 skopeo_cmd="rm -rf $work/skopeo && skopeo --insecure-policy copy -q --src-tls-verify=false docker://$ref dir:$work/skopeo"
-podman_cmd="rm -rf $work/podman && CONTAINERS_CONF=$work/containers.conf podman --root $work/podman/root --runroot $work/podman/run --storage-driver overlay pull -q --tls-verify=false $ref"
+# podman leaves its overlay home mounted: unmount it before the next cold run
+podman_cmd="umount -R $work/podman/root/overlay 2>/dev/null; rm -rf $work/podman && CONTAINERS_CONF=$work/containers.conf podman --root $work/podman/root --runroot $work/podman/run --storage-driver overlay pull -q --tls-verify=false $ref"
 
 cmds=(--command-name "berth pull" "$berth_cmd" --command-name "skopeo copy (no unpacking)" "$skopeo_cmd")
 [[ $have_podman = 1 ]] && cmds+=(--command-name "podman pull" "$podman_cmd")
@@ -71,6 +72,7 @@ r_berth=$(rss "rm -rf $work/berth && $BERTH --root $work/berth pull -q --tls-ver
 r_skopeo=$(rss "$skopeo_cmd")
 r_podman=0
 [[ $have_podman = 1 ]] && r_podman=$(rss "$podman_cmd")
+umount -R "$work/podman/root/overlay" 2>/dev/null || true
 bytes=$(du -sb "$work/skopeo" | cut -f1)
 
 "${BERTH_PYTHON:-python3}" - "$work/h.json" "$bytes" "$r_berth" "$r_skopeo" "$r_podman" <<'PY'

@@ -3,7 +3,7 @@
 # Installed by `make install` as .../bash-completion/completions/berth; to try
 # it without installing: source completion/berth.bash
 
-_berth_commands="kube version help"
+_berth_commands="help image images kube login logout pull rmi system version"
 _berth_kube_commands="validate help"
 _berth_global_opts="--root --runroot --log-level --help --version -h -v"
 _berth_log_levels="error warn info debug"
@@ -113,10 +113,54 @@ _berth() {
         help)
                 # berth help COMMAND [SUBCOMMAND]
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "kube version"
+                        _berth_opts "image images kube login logout pull rmi system version"
                 elif ((cword == cmd_at + 2)) && [[ ${words[cmd_at + 1]} == kube ]]; then
                         _berth_opts "validate"
                 fi
+                ;;
+        pull)
+                case $prev in
+                --platform)
+                        _berth_opts "linux/amd64 linux/arm64 linux/arm/v7"
+                        return
+                        ;;
+                --authfile)
+                        COMPREPLY=($(compgen -f -- "$cur"))
+                        return
+                        ;;
+                --creds | --max-parallel)
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--platform --tls-verify=false --creds --authfile --max-parallel --quiet --help -q -h"
+                ;;
+        images)
+                case $prev in
+                -f | --format)
+                        _berth_opts "table json"
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--format --quiet --no-trunc --noheading --help -f -q -h"
+                ;;
+        rmi)
+                [[ $cur != -* ]] || _berth_opts "--force --help -f -h"
+                ;;
+        image)
+                if ((cword == cmd_at + 1)); then
+                        _berth_opts "inspect ls list pull rm"
+                fi
+                ;;
+        system)
+                if ((cword == cmd_at + 1)); then
+                        _berth_opts "df"
+                fi
+                ;;
+        login)
+                [[ $cur != -* ]] || _berth_opts "--username --password --password-stdin --authfile --tls-verify=false --help -u -p -h"
+                ;;
+        logout)
+                [[ $cur != -* ]] || _berth_opts "--all --authfile --help -a -h"
                 ;;
         version)
                 case $prev in

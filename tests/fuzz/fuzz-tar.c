@@ -123,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fd = memfd_create("fuzz-tar", MFD_CLOEXEC);
         if (layerfd < 0 || fd < 0)
                 abort();
-        if (size % 4 < 2 && !compressed(data, size)) {
+        if (size > 0 && size % 4 < 2 && !compressed(data, size)) {
                 /* half the uncompressed inputs: right checksums */
                 uint8_t *copy = malloc(size);
 
