@@ -362,8 +362,10 @@ cmd_kube_validate(struct berth_ctx *ctx, int argc, char **argv)
                         else if (found.n == 0) {
                                 /* a mistyped path in CI must not pass as "nothing wrong" */
                                 char *msg = NULL;
-                                if (asprintf(&msg, "%s: no *.yaml, *.yml or *.json files in this "
-                                                   "directory", arg) >= 0)
+                                if (asprintf(&msg,
+                                             "%s: no *.yaml, *.yml or *.json files in this "
+                                             "directory",
+                                             arg) >= 0)
                                         emit_error_text(&v, arg, msg);
                                 free(msg);
                         }

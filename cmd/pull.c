@@ -165,9 +165,9 @@ cmd_pull(struct berth_ctx *ctx, int argc, char **argv)
                         so.auth_file = optarg;
                         break;
                 case OPT_PARALLEL: {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v < 1 || v > 64)
+                        char *end = NULL;
+                        long v = optarg ? strtol(optarg, &end, 10) : 0;
+                        if (!end || *end || v < 1 || v > 64)
                                 return cmd_usage_error("pull",
                                                        "--max-parallel: \"%s\" is not "
                                                        "valid, expected 1-64",

@@ -334,7 +334,7 @@ storage_image_remove(struct storage *s, const char *what, bool force, char ***re
 {
         _cleanup_free_ char *canonical = canonical_name(what);
         _cleanup_(json_decrefp) json_t *rec = NULL;
-        struct storage_image img;
+        struct storage_image img = {0};
         json_t *names, *kept;
         size_t i;
         json_t *e;

@@ -355,7 +355,7 @@ write_image(struct storage *s, const char *name, const struct manifest *m,
                         onames = json_object_get(orec, "names");
                         kept = json_array();
                         json_array_foreach (onames, k, e)
-                                if (!json_is_string(e) || strcmp(json_string_value(e), name))
+                                if (!json_is_string(e) || strcmp(json_string_value(e), name) != 0)
                                         json_array_append(kept, e);
                         if (json_array_size(kept) != json_array_size(onames)) {
                                 _cleanup_close_ int ofd = -EBADF;
@@ -377,7 +377,7 @@ write_image(struct storage *s, const char *name, const struct manifest *m,
                 size_t k;
                 json_t *e;
                 json_array_foreach (json_object_get(old, "names"), k, e)
-                        if (json_is_string(e) && strcmp(json_string_value(e), name))
+                        if (json_is_string(e) && strcmp(json_string_value(e), name) != 0)
                                 json_array_append(names, e);
         }
         json_array_append_new(names, json_string(name));
@@ -579,7 +579,7 @@ pull_one(struct storage *s, const struct image_ref *ref, const struct candidate 
         }
         if (top->index) {
                 const struct index_entry *entry = NULL;
-                top->index->ref = strdup(c->name);
+                top->index->ref = c->name ? strdup(c->name) : NULL;
                 r = manifest_index_choose(top->index, want, &entry, err);
                 if (r < 0)
                         return r;

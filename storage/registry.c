@@ -189,11 +189,18 @@ retryable(CURLcode cc, long status)
         return status == 429 || status == 408 || (status >= 500 && status <= 599);
 }
 
+/* 0.5 s, 1 s, 2 s, 4 s... */
+static long
+backoff_ms(int attempt)
+{
+        return attempt >= 6 ? 32000L : 500L << attempt;
+}
+
 static void
 backoff(int attempt, long retry_after)
 {
         /* 0.5 s, 1 s, 2 s, 4 s; a registry's Retry-After wins when it asks for more (capped) */
-        long ms = 500L << attempt;
+        long ms = backoff_ms(attempt);
 
         if (retry_after > 0 && retry_after * 1000 > ms)
                 ms = retry_after > 30 ? 30000 : retry_after * 1000;
@@ -566,7 +573,8 @@ on_blob_data(char *buf, size_t size, size_t n, void *userdata)
         if (status != 200 && status != 206) {
                 /* an error page: keep a little of it for the message */
                 t->resp.max = 4096;
-                return on_body(buf, size, n, &t->resp) == len || t->resp.len >= 4096 ? len : len;
+                (void)on_body(buf, size, n, &t->resp);
+                return len;
         }
         if (status == 200 && t->skip > 0) {
                 uint64_t drop = t->skip < len ? t->skip : len;
@@ -677,7 +685,7 @@ transfer_done(struct registry *r, const char *repo, struct transfer *t, CURLcode
                 return;
         }
         if (t->attempts + 1 < ATTEMPTS && retryable(cc, status)) {
-                long ms = 500L << t->attempts;
+                long ms = backoff_ms(t->attempts);
                 if (t->resp.retry_after > 0 && t->resp.retry_after * 1000 > ms)
                         ms = t->resp.retry_after > 30 ? 30000 : t->resp.retry_after * 1000;
                 t->attempts++;

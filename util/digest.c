@@ -38,9 +38,12 @@ digester_final(struct digester *d, char out[DIGEST_STRING_MAX])
 
         if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1 || n != 32)
                 return -EIO;
-        memcpy(out, "sha256:", 7);
-        for (unsigned int i = 0; i < n; i++)
-                snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+        {
+                char hex[2 * 32 + 1];
+                for (unsigned int i = 0; i < n; i++)
+                        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+                snprintf(out, DIGEST_STRING_MAX, "sha256:%s", hex);
+        }
         if (EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1)
                 return -EIO;
         return 0;

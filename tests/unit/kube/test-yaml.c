@@ -212,7 +212,7 @@ test_empty_value_takes_its_keys_position(void)
 {
         struct ydoc *d = NULL;
         char *s = first_doc("a: 1\nempty:\n", &d);
-        struct ypos v;
+        struct ypos v = {0, 0};
 
         free(s);
         check(d && ydoc_pos(d, d->root, "empty", 0, &v, NULL));
@@ -331,7 +331,9 @@ test_json_input(void)
 static void
 test_invalid_utf8_is_refused_with_its_position(void)
 {
-        char *s = first_doc("a: b\nc: d\xa3" "e\n", NULL);
+        char *s = first_doc("a: b\nc: d\xa3"
+                            "e\n",
+                            NULL);
 
         check_str(s, "t.yaml:2:5: invalid UTF-8 (byte 0xa3), expected UTF-8 text");
         free(s);

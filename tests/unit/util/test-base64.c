@@ -213,8 +213,8 @@ static void
 test_encode_round_trip(void)
 {
         static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-        static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                          "Zm9vYmFy"};
+        static const char *const enc[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                          "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 
         for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
                 char *e = base64_encode(plain[i], strlen(plain[i]));
