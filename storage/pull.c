@@ -131,8 +131,9 @@ report_blobs(void *userdata, const struct blob_fetch *b, size_t n)
         }
         for (size_t i = 0; i < n && k < p->n_fetches; i++, k++) {
                 struct storage_blob_progress *g = &p->prog[p->fetch_job[i]];
-                g->done = b[i].done;
-                g->finished = b[i].finished && b[i].result == 0;
+                /* the fetch workers update these while we read */
+                g->done = __atomic_load_n(&b[i].done, __ATOMIC_RELAXED);
+                g->finished = __atomic_load_n(&b[i].finished, __ATOMIC_ACQUIRE) && b[i].result == 0;
         }
         ev->blobs(ev->userdata, p->prog, p->n_jobs);
 }

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ struct registry {
         /* the bearer token and the repository it is for */
         char *token, *token_repo;
         CURLSH *share;
+        pthread_mutex_t lock; /* the token, while blob workers run */
 };
 
 /* ------------------------------------------------------------ one response */
@@ -410,6 +412,7 @@ registry_new(const char *host, const struct registry_opts *opts, struct registry
         r->user = opts->user ? strdup(opts->user) : NULL;
         r->password = opts->password ? strdup(opts->password) : NULL;
         r->share = curl_share_init();
+        pthread_mutex_init(&r->lock, NULL);
         if (!r->host || !r->share)
                 return berr(err, ENOMEM, "%s", host);
         curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
@@ -429,6 +432,7 @@ registry_free(struct registry *r)
                 return NULL;
         if (r->share)
                 curl_share_cleanup(r->share);
+        pthread_mutex_destroy(&r->lock);
         free(r->host);
         free(r->user);
         if (r->password) {
@@ -559,6 +563,7 @@ struct transfer {
         uint64_t skip;        /* bytes to drop: a server that ignored our Range */
         int attempts;
         bool active, reported;
+        bool done_flag; /* set (atomically) by the worker when b->finished is final */
         struct timespec retry_at;
 };
 
@@ -588,7 +593,7 @@ on_blob_data(char *buf, size_t size, size_t n, void *userdata)
                 if (w < 0)
                         return 0; /* the extractor is gone (it failed): stop this transfer */
                 off += (size_t)w;
-                t->b->done += (uint64_t)w;
+                __atomic_fetch_add(&t->b->done, (uint64_t)w, __ATOMIC_RELAXED);
         }
         return len;
 }
@@ -614,6 +619,8 @@ transfer_start(CURLM *multi, struct transfer *t, const char *repo)
         t->easy = easy_new(r, url, t->headers);
         if (!t->easy)
                 return -ENOMEM;
+        /* each worker thread keeps its own connections: the share has no locks */
+        curl_easy_setopt(t->easy, CURLOPT_SHARE, NULL);
         curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, &t->resp);
         /* big reads: each costs a write into the extractor's pipe and a wake-up on its side */
@@ -635,7 +642,7 @@ blob_fail(struct transfer *t, int result, const char *fmt, ...)
 {
         va_list ap;
 
-        t->b->finished = true;
+        __atomic_store_n(&t->b->finished, true, __ATOMIC_RELEASE);
         t->b->result = result;
         va_start(ap, fmt);
         if (vasprintf(&t->b->error, fmt, ap) < 0)
@@ -666,7 +673,7 @@ transfer_done(struct registry *r, const char *repo, struct transfer *t, CURLcode
                                   r->host, repo, t->b->digest, (unsigned long long)t->b->done,
                                   (unsigned long long)t->b->size);
                 else
-                        t->b->finished = true;
+                        __atomic_store_n(&t->b->finished, true, __ATOMIC_RELEASE);
                 return;
         }
         if (cc == CURLE_WRITE_ERROR && (status == 200 || status == 206)) {
@@ -709,6 +716,89 @@ transfer_done(struct registry *r, const char *repo, struct transfer *t, CURLcode
                           status);
 }
 
+/*
+ * One thread per transfer, each with a multi handle of its own: a transfer
+ * writes into its extractor's pipe and blocks while that pipe is full, and
+ * only that transfer waits. (One multi loop for all of them stalls every
+ * download behind the slowest extractor.)
+ */
+struct blob_workers {
+        struct registry *r;
+        const char *repo;
+        struct transfer *ts;
+        size_t n, next;
+        pthread_mutex_t lock; /* next */
+};
+
+static void
+run_transfer(struct blob_workers *w, struct transfer *t)
+{
+        CURLM *multi = curl_multi_init();
+
+        if (!multi) {
+                blob_fail(t, -ENOMEM, "out of memory");
+                return;
+        }
+        while (!t->b->finished) {
+                int running = 1, left;
+                CURLMsg *msg;
+                int k;
+
+                while (!time_reached(&t->retry_at)) {
+                        struct timespec ts = {0, 50 * 1000000L};
+                        nanosleep(&ts, NULL);
+                }
+                pthread_mutex_lock(&w->r->lock);
+                k = transfer_start(multi, t, w->repo);
+                pthread_mutex_unlock(&w->r->lock);
+                if (k < 0) {
+                        blob_fail(t, -ENOMEM, "out of memory");
+                        break;
+                }
+                while (running) {
+                        if (curl_multi_perform(multi, &running) != CURLM_OK)
+                                break;
+                        if (running)
+                                curl_multi_poll(multi, NULL, 0, 1000, NULL);
+                }
+                while ((msg = curl_multi_info_read(multi, &left))) {
+                        if (msg->msg != CURLMSG_DONE)
+                                continue;
+                        curl_multi_remove_handle(multi, msg->easy_handle);
+                        pthread_mutex_lock(&w->r->lock);
+                        transfer_done(w->r, w->repo, t, msg->data.result);
+                        pthread_mutex_unlock(&w->r->lock);
+                }
+                if (t->active) { /* no message: the multi handle failed */
+                        curl_multi_remove_handle(multi, t->easy);
+                        t->active = false;
+                        blob_fail(t, -EIO, "%s/%s: blob %s: the transfer stopped", w->r->host,
+                                  w->repo, t->b->digest);
+                }
+                curl_easy_cleanup(t->easy);
+                t->easy = NULL;
+        }
+        curl_multi_cleanup(multi);
+        __atomic_store_n(&t->done_flag, true, __ATOMIC_RELEASE);
+}
+
+static void *
+blob_worker(void *arg)
+{
+        struct blob_workers *w = arg;
+
+        for (;;) {
+                size_t i;
+
+                pthread_mutex_lock(&w->lock);
+                i = w->next < w->n ? w->next++ : w->n;
+                pthread_mutex_unlock(&w->lock);
+                if (i >= w->n)
+                        return NULL;
+                run_transfer(w, &w->ts[i]);
+        }
+}
+
 int
 registry_fetch_blobs(struct registry *r, const char *repo, struct blob_fetch *blobs, size_t n,
                      int max_parallel, blob_progress_fn progress,
@@ -716,82 +806,63 @@ registry_fetch_blobs(struct registry *r, const char *repo, struct blob_fetch *bl
                      struct berr **err)
 {
         _cleanup_free_ struct transfer *ts = calloc(n ? n : 1, sizeof(*ts));
-        CURLM *multi = curl_multi_init();
-        size_t next = 0, finished = 0;
+        _cleanup_free_ pthread_t *threads = NULL;
+        struct blob_workers w = {.r = r, .repo = repo, .n = n};
+        size_t n_threads = 0, finished = 0;
         int k, first_fail = -1;
 
-        if (!ts || !multi) {
-                if (multi)
-                        curl_multi_cleanup(multi);
+        if (!ts)
                 return berr(err, ENOMEM, "blobs");
-        }
         k = authorize(r, repo, false, err);
-        if (k < 0) {
-                curl_multi_cleanup(multi);
+        if (k < 0)
                 return k;
-        }
         for (size_t i = 0; i < n; i++) {
                 ts[i] = (struct transfer){.r = r, .b = &blobs[i]};
                 clock_gettime(CLOCK_MONOTONIC, &ts[i].retry_at);
         }
-        while (finished < n) {
-                size_t active = 0;
-                int running = 0;
-                CURLMsg *msg;
-                int left;
+        w.ts = ts;
+        pthread_mutex_init(&w.lock, NULL);
+        threads = calloc((size_t)max_parallel, sizeof(*threads));
+        if (!threads) {
+                pthread_mutex_destroy(&w.lock);
+                return berr(err, ENOMEM, "blobs");
+        }
+        for (int i = 0; i < max_parallel && (size_t)i < n; i++) {
+                if (pthread_create(&threads[n_threads], NULL, blob_worker, &w) != 0)
+                        break;
+                n_threads++;
+        }
+        if (n_threads == 0 && n > 0)
+                blob_worker(&w); /* no thread could start: do it here, one by one */
 
-                /* start what may start: new transfers, and retries whose time has come */
-                for (size_t i = 0; i < n; i++)
-                        active += ts[i].active;
-                for (size_t i = 0; i < n && active < (size_t)max_parallel; i++) {
-                        struct transfer *t = &ts[i];
-                        if (t->active || t->b->finished || i > next || !time_reached(&t->retry_at))
-                                continue;
-                        if (i == next)
-                                next++;
-                        if (t->easy) {
-                                curl_easy_cleanup(t->easy);
-                                t->easy = NULL;
-                        }
-                        if (transfer_start(multi, t, repo) < 0)
-                                blob_fail(t, -ENOMEM, "out of memory");
-                        else
-                                active++;
-                }
-                curl_multi_perform(multi, &running);
-                while ((msg = curl_multi_info_read(multi, &left))) {
-                        struct transfer *t = NULL;
-                        if (msg->msg != CURLMSG_DONE)
-                                continue;
-                        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-                        curl_multi_remove_handle(multi, msg->easy_handle);
-                        transfer_done(r, repo, t, msg->data.result);
-                }
+        while (finished < n) {
                 for (size_t i = 0; i < n; i++) {
                         struct transfer *t = &ts[i];
 
-                        if (!t->b->finished || t->reported)
+                        if (t->reported || !__atomic_load_n(&t->done_flag, __ATOMIC_ACQUIRE))
                                 continue;
                         t->reported = true;
-                        if (t->easy) {
-                                curl_easy_cleanup(t->easy);
-                                t->easy = NULL;
-                        }
-                        curl_slist_free_all(t->headers);
-                        t->headers = NULL;
-                        response_clear(&t->resp);
                         finished++;
                         if (t->b->result < 0 && first_fail < 0)
                                 first_fail = (int)i;
+                        /* the extractor sees the end of its stream now */
                         if (on_finish)
                                 on_finish(userdata, t->b);
                 }
                 if (progress)
                         progress(userdata, blobs, n);
-                if (finished < n)
-                        curl_multi_poll(multi, NULL, 0, 200, NULL);
+                if (finished < n) {
+                        struct timespec tick = {0, 100 * 1000000L};
+                        nanosleep(&tick, NULL);
+                }
         }
-        curl_multi_cleanup(multi);
+        for (size_t i = 0; i < n_threads; i++)
+                pthread_join(threads[i], NULL);
+        pthread_mutex_destroy(&w.lock);
+        for (size_t i = 0; i < n; i++) {
+                curl_slist_free_all(ts[i].headers);
+                response_clear(&ts[i].resp);
+        }
         if (first_fail >= 0)
                 return berr(err, -blobs[first_fail].result, "%s",
                             blobs[first_fail].error ? blobs[first_fail].error : "blob");
