@@ -6,6 +6,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/e2e/lib.sh
 . tests/lib/registry.sh
 . tests/lib/images.sh
+. tests/lib/exit.sh
 
 images_cache_init
 
@@ -281,6 +282,40 @@ test_login_with_the_token_flow() {
 	run b login --tls-verify=false --authfile "$T/auth.json" -u tester -p nope "$REGISTRY"
 	expect_rc 1
 	expect_grep "refused" "$T/err"
+}
+
+# what podman stores for the same images: the same ID, diff ids and files
+test_podman_agrees() {
+	setup
+	command -v podman >/dev/null || skip "missing: podman"
+	image_whiteouts test/wh:1 >/dev/null
+	id=$(pull -q "$REGISTRY/test/wh:1")
+	pm() {
+		CONTAINERS_REGISTRIES_CONF=$T/registries.conf podman --root "$T/podman/root" \
+			--runroot "$T/podman/run" --storage-driver overlay "$@"
+	}
+	berth_on_exit "umount -R '$T/podman/root/overlay' 2>/dev/null; true"
+	pm pull -q --tls-verify=false "$REGISTRY/test/wh:1" >"$T/pid" 2>"$T/perr" || skip "podman cannot pull here: $(tail -1 "$T/perr")"
+	[ "$(cat "$T/pid")" = "$id" ] || fail "podman's ID $(cat "$T/pid"), berth's $id"
+	pm image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' "$REGISTRY/test/wh:1" >"$T/pdiff"
+	b image inspect "$id" >"$T/bi"
+	# berth keeps chain ids: the first is the first diff id
+	first=$(awk '{print $1}' "$T/pdiff")
+	py 'import json,sys; l=json.load(open(sys.argv[1]))[0]["layers"]; assert "sha256:"+l[0] == sys.argv[2], (l, sys.argv[2])' "$T/bi" "$first"
+	# the merged tree podman mounts equals berth's layers stacked by overlayfs
+	mnt=$(pm image mount "$REGISTRY/test/wh:1")
+	lowers=$(py 'import json,sys; l=json.load(open(sys.argv[1]))[0]["layers"]; print(":".join(sys.argv[2]+"/"+x+"/diff" for x in reversed(l)))' "$T/bi" "$T/store/layers")
+	mkdir "$T/merged"
+	mount -t overlay overlay -o "lowerdir=$lowers" "$T/merged" || skip "overlay mounts are not allowed here"
+	# (the root itself is left out: no layer says its mode, and podman's mount point is 0555)
+	(cd "$T/merged" && find . -mindepth 1 -printf '%p %m %u %g %s %l\n' | sort) >"$T/berth-tree"
+	(cd "$mnt" && find . -mindepth 1 -printf '%p %m %u %g %s %l\n' | sort) >"$T/podman-tree"
+	umount "$T/merged"
+	pm image unmount "$REGISTRY/test/wh:1" >/dev/null
+	diff -u "$T/podman-tree" "$T/berth-tree" >&2 || fail "the trees differ"
+	grep -q '^./etc/a ' "$T/berth-tree" && fail "the whiteout of etc/a does not hide it"
+	grep -q '^./opt/dir/x ' "$T/berth-tree" && fail "the opaque opt/dir does not hide x"
+	grep -q '^./opt/dir/z ' "$T/berth-tree" || fail "no opt/dir/z"
 }
 
 test_usage_errors() {
