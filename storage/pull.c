@@ -35,7 +35,8 @@ struct layer_job {
         char chain_hex[DIGEST_SHA256_HEX + 1];
         const char *digest, *diff_id, *media_type;
         uint64_t size;
-        bool exists; /* in the store already */
+        bool exists;    /* in the store already */
+        bool committed; /* fetched, verified and moved into place */
         int lock_fd;
         char *tmp_name;
         int tmp_fd, tmp_lock_fd;
@@ -124,10 +125,13 @@ report_blobs(void *userdata, const struct blob_fetch *b, size_t n)
                 return;
         for (size_t i = 0; i < p->n_jobs; i++) {
                 struct layer_job *j = &p->jobs[i];
-                p->prog[i] = (struct storage_blob_progress){.digest = j->digest,
-                                                            .size = j->size,
-                                                            .exists = j->exists,
-                                                            .finished = j->exists};
+                /* what the fetches said last time stays: this may be a call without them */
+                p->prog[i].digest = j->digest;
+                p->prog[i].size = j->size;
+                p->prog[i].exists = j->exists;
+                p->prog[i].finished = p->prog[i].finished || j->exists || j->committed;
+                if (j->committed)
+                        p->prog[i].done = j->size;
         }
         for (size_t i = 0; i < n && k < p->n_fetches; i++, k++) {
                 struct storage_blob_progress *g = &p->prog[p->fetch_job[i]];
@@ -294,6 +298,7 @@ pull_layers(struct storage *s, struct registry *reg, const char *repo, const cha
                         return r;
                 free(j->tmp_name);
                 j->tmp_name = NULL; /* moved: nothing to remove */
+                j->committed = true;
         }
         report_blobs(p, NULL, 0);
         return 0;

@@ -318,6 +318,22 @@ test_podman_agrees() {
 	grep -q '^./opt/dir/z ' "$T/berth-tree" || fail "no opt/dir/z"
 }
 
+test_progress_on_a_terminal() {
+	setup
+	command -v script >/dev/null || skip "missing: script (bsdutils)"
+	image_busybox test/busybox:1 >/dev/null
+	CONTAINERS_REGISTRIES_CONF=$T/registries.conf script -qfc \
+		"$BERTH --root $T/store pull --tls-verify=false $REGISTRY/test/busybox:1" "$T/tty" >/dev/null
+	tr '\r' '\n' <"$T/tty" >"$T/lines"
+	expect_grep "^Trying to pull $REGISTRY/test/busybox:1\.\.\.$" "$T/lines"
+	# the display is redrawn in place, and its last frame says every blob is done
+	grep -q $'\033\\[1A' "$T/tty" || fail "not redrawn in place: $(cat -v "$T/tty" | head -5)"
+	last=$(grep 'Copying blob' "$T/lines" | tail -n 1)
+	echo "$last" | grep -q "Copying blob [0-9a-f]\{12\} done" || fail "last frame: $last"
+	expect_grep "^Writing manifest to image destination$" "$T/lines"
+	grep -qE '^[0-9a-f]{64}$' "$T/lines" || fail "no image ID"
+}
+
 test_usage_errors() {
 	run "$BERTH" --root "$T/store" pull
 	expect_rc 2
