@@ -9,7 +9,8 @@ test_install_layout() {
 	make -s --no-print-directory install DESTDIR="$T/root" PREFIX=/usr >"$T/log" 2>&1 ||
 		fail "make install failed: $(tail -5 "$T/log")"
 	[ -x "$T/root/usr/bin/berth" ] || fail "no /usr/bin/berth"
-	for m in berth berth-kube berth-kube-validate berth-version; do
+	for m in berth berth-kube berth-kube-validate berth-version berth-pull berth-images \
+		berth-image berth-rmi berth-login berth-logout berth-system; do
 		[ -s "$T/root/usr/share/man/man1/$m.1" ] || fail "no man page $m.1"
 		grep -q '^\.TH' "$T/root/usr/share/man/man1/$m.1" || fail "$m.1 is not roff"
 	done
