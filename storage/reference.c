@@ -25,6 +25,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
+#include "util/quote.h"
 
 #define DOCKER_DOMAIN "docker.io"
 #define DOCKER_LEGACY_DOMAIN "index.docker.io"
@@ -72,31 +73,10 @@ is_word(char c)
         return is_alnum(c) || c == '_';
 }
 
-/* s as a C-escaped string for a message: references come from users and files */
 static char *
 quote(const char *s)
 {
-        size_t n = strlen(s), o = 0;
-        char *q = malloc(QUOTE_MAX * 4 + 4);
-
-        if (!q)
-                return NULL;
-        for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (c == '"' || c == '\\') {
-                        q[o++] = '\\';
-                        q[o++] = (char)c;
-                } else if (c < 0x20 || c == 0x7f) {
-                        o += (size_t)snprintf(q + o, 5, "\\x%02x", c);
-                } else {
-                        q[o++] = (char)c;
-                }
-        }
-        if (n > QUOTE_MAX)
-                o += (size_t)snprintf(q + o, 4, "...");
-        q[o] = '\0';
-        return q;
+        return quote_escape(s, QUOTE_MAX);
 }
 
 /* berr() with the reference, quoted, in front: "\"Busybox\": ..." */

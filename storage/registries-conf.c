@@ -27,6 +27,7 @@
 #include "reference.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/quote.h"
 #include "util/utf8.h"
 
 /* registries.conf files are a few KiB; this only stops a runaway read */
@@ -81,31 +82,10 @@ registries_conf_clear(struct registries_conf *conf)
         memset(conf, 0, sizeof(*conf));
 }
 
-/* s as an escaped string for a message: keys and values come from files */
 static char *
 quoted(const char *s)
 {
-        size_t n = strlen(s), o = 0;
-        char *q = malloc(QUOTE_MAX * 4 + 4);
-
-        if (!q)
-                return NULL;
-        for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (c == '"' || c == '\\') {
-                        q[o++] = '\\';
-                        q[o++] = (char)c;
-                } else if (c < 0x20 || c == 0x7f) {
-                        o += (size_t)snprintf(q + o, 5, "\\x%02x", c);
-                } else {
-                        q[o++] = (char)c;
-                }
-        }
-        if (n > QUOTE_MAX)
-                o += (size_t)snprintf(q + o, 4, "...");
-        q[o] = '\0';
-        return q;
+        return quote_escape(s, QUOTE_MAX);
 }
 
 /* ---- the TOML reader ---- */
