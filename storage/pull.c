@@ -498,6 +498,42 @@ resolve(struct storage *s, const char *input, struct image_ref **ret_ref, struct
                 *ret_ref = TAKE_PTR(ref);
                 return 0;
         }
+        {
+                /* registries.conf [aliases]: a short name that names one image */
+                _cleanup_free_ char *typed = strdup(input), *full = NULL;
+                char *cut = typed ? strchr(typed, '@') : NULL;
+                const char *alias;
+
+                if (!typed)
+                        return berr(err, ENOMEM, "reference");
+                if (cut)
+                        *cut = '\0';
+                cut = strrchr(typed, ':');
+                if (cut && !strchr(cut, '/'))
+                        *cut = '\0';
+                alias = registries_conf_alias(s->conf, typed);
+                if (alias) {
+                        _cleanup_(image_ref_freep) struct image_ref *aliased = NULL;
+                        if (asprintf(&full, "%s%s%s", alias, ref->digest ? "@" : ":",
+                                     ref->digest ? ref->digest : ref->tag) < 0)
+                                return berr(err, ENOMEM, "reference");
+                        r = image_ref_parse(full, &aliased, err);
+                        if (r < 0)
+                                return berr_wrap(err, "registries.conf alias of %s", typed);
+                        c = calloc(1, sizeof(*c));
+                        if (!c)
+                                return berr(err, ENOMEM, "reference");
+                        r = candidate_of(s, aliased, &c[0], err);
+                        if (r < 0) {
+                                candidates_free(c, 1);
+                                return r;
+                        }
+                        *ret = c;
+                        *ret_n = 1;
+                        *ret_ref = TAKE_PTR(aliased);
+                        return 0;
+                }
+        }
         if (s->conf->n_search == 0)
                 return berr(err, 0,
                             "short-name \"%s\" did not resolve to an alias and no "

@@ -243,6 +243,16 @@ test_short_names_use_unqualified_search_registries() {
 	expect_grep "unqualified-search registries" "$T/err"
 }
 
+test_short_name_aliases() {
+	setup
+	image_busybox test/busybox:1 >/dev/null
+	printf '[aliases]\n"mybox" = "%s/test/busybox"\n[[registry]]\nlocation = "%s"\ninsecure = true\n' \
+		"$REGISTRY" "$REGISTRY" >"$T/registries.conf"
+	run b pull mybox:1
+	expect_rc 0
+	expect_grep "^Trying to pull $REGISTRY/test/busybox:1\.\.\.$" "$T/err"
+}
+
 test_store_writable_by_others_is_refused() {
 	mkdir -m 0777 "$T/store"
 	chmod 0777 "$T/store"
