@@ -153,6 +153,20 @@ container(const struct kube_doc *d)
 }
 
 /* check_doc_error(yaml, want): the first error of yaml is want; its document may hold no object */
+/*
+ * A pod of one container "app" (nginx), lines 1-8: what a test adds starts
+ * on line 9, as fields of the container at column 5.
+ */
+#define KT_POD_ONE_CONTAINER \
+        "apiVersion: v1\n"   \
+        "kind: Pod\n"        \
+        "metadata:\n"        \
+        "  name: web\n"      \
+        "spec:\n"            \
+        "  containers:\n"    \
+        "  - name: app\n"    \
+        "    image: nginx\n"
+
 #define check_doc_error(yaml, want)                                                           \
         do {                                                                                  \
                 _cleanup_(kube_doc_freep) struct kube_doc *d_ = read_doc_opts((yaml), false); \

@@ -16,15 +16,7 @@
  * Lines 1-8; what a test adds starts on line 9: at column 3 it is a field
  * of the spec, at column 5 one of the container.
  */
-#define POD                \
-        "apiVersion: v1\n" \
-        "kind: Pod\n"      \
-        "metadata:\n"      \
-        "  name: web\n"    \
-        "spec:\n"          \
-        "  containers:\n"  \
-        "  - name: app\n"  \
-        "    image: nginx\n"
+#define POD KT_POD_ONE_CONTAINER
 
 static const struct kube_pod *
 pod(const struct kube_doc *d)

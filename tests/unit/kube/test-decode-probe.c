@@ -11,15 +11,7 @@
 #include "kube-test.h"
 
 /* Lines 1-8; what a test adds starts on line 9, as fields of the container at column 5. */
-#define POD                \
-        "apiVersion: v1\n" \
-        "kind: Pod\n"      \
-        "metadata:\n"      \
-        "  name: web\n"    \
-        "spec:\n"          \
-        "  containers:\n"  \
-        "  - name: app\n"  \
-        "    image: nginx\n"
+#define POD KT_POD_ONE_CONTAINER
 
 /* ------------------------------------------------------------ valid probes and defaults */
 

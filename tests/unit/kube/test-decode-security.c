@@ -11,16 +11,7 @@
 #include "kube-test.h"
 
 /* Lines 1-9; what a test adds starts on line 10, at column 7 in the container's securityContext. */
-#define POD                  \
-        "apiVersion: v1\n"   \
-        "kind: Pod\n"        \
-        "metadata:\n"        \
-        "  name: web\n"      \
-        "spec:\n"            \
-        "  containers:\n"    \
-        "  - name: app\n"    \
-        "    image: nginx\n" \
-        "    securityContext:\n"
+#define POD KT_POD_ONE_CONTAINER "    securityContext:\n"
 
 /* Lines 1-6; what a test adds starts on line 7, at column 5 in the pod's securityContext. */
 #define POD_SC             \
