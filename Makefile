@@ -10,7 +10,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 FUZZ_CC ?= clang
 PKG_CONFIG ?= pkg-config
-PKGS := libfyaml jansson libcurl libarchive libcrypto zlib libzstd
+PKGS := libfyaml jansson libcurl libarchive libcrypto zlib libzstd libseccomp libcap libselinux
 
 BUILD ?= build/release
 # make V=1 shows the compiler's command lines
