@@ -10,7 +10,9 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 FUZZ_CC ?= clang
 PKG_CONFIG ?= pkg-config
-PKGS := libfyaml jansson libcurl libarchive libcrypto zlib libzstd libseccomp libcap libselinux
+PKGS := libfyaml jansson libcrypto zlib libzstd libseccomp libcap
+# loaded when first used (storage/curl-load.c, archive-load.c), not linked: headers only
+LAZY_PKGS := libcurl libarchive
 
 BUILD ?= build/release
 # make V=1 shows the compiler's command lines
@@ -19,13 +21,13 @@ OPT ?= -O2 -g
 SAN ?=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wvla
 BERTH_CFLAGS = -std=gnu11 $(OPT) $(SAN) $(WARN) -D_GNU_SOURCE -DBERTH_VERSION='"$(VERSION)"' \
-	-I. -MMD -MP $(PKG_CFLAGS) $(CFLAGS)
+	-DBERTH_LIBEXECDIR='"$(LIBEXECDIR)/berth"' -I. -MMD -MP $(PKG_CFLAGS) $(CFLAGS)
 BERTH_LDFLAGS = $(SAN) $(LDFLAGS)
 BERTH_LIBS = $(PKG_LIBS) $(LIBS)
 
@@ -46,17 +48,27 @@ MAN_PAGES := $(MAN_SRC:.scd=)
 
 ifeq ($(BUILD),build/release)
 BERTH_BIN := berth
+MONITOR_BIN := berth-monitor
 else
 BERTH_BIN := $(BUILD)/berth
+MONITOR_BIN := $(BUILD)/berth-monitor
 endif
+LIBEXECDIR ?= $(PREFIX)/libexec
+# the monitor stays with every container: static, libc only, so it stays small
+# (sanitizers cannot link statically)
+MONITOR_LDFLAGS := $(if $(SAN),,-static)
 
 .PHONY: all deps check check-only asan fuzz fuzz-run demo man install clean lint format bench
 
-all: $(BERTH_BIN)
+all: $(BERTH_BIN) $(MONITOR_BIN)
 
 $(BERTH_BIN): $(CMD_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(BERTH_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB_A) $(BERTH_LIBS)
+
+$(MONITOR_BIN): $(BUILD)/monitor/berth-monitor.o $(LIB_A)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $< $(LIB_A)
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -121,6 +133,7 @@ man/%: man/%.scd
 
 install: all man
 	install -D -m 0755 berth $(DESTDIR)$(BINDIR)/berth
+	install -D -m 0755 berth-monitor $(DESTDIR)$(LIBEXECDIR)/berth/berth-monitor
 	for m in $(MAN_PAGES); do install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/$${m##*/}; done
 	install -D -m 0644 completion/berth.bash $(DESTDIR)$(COMPLETIONDIR)/berth
 
@@ -134,6 +147,6 @@ lint:
 	@scripts/lint
 
 clean:
-	rm -rf build berth $(MAN_PAGES)
+	rm -rf build berth berth-monitor $(MAN_PAGES)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/monitor/berth-monitor.d

@@ -19,12 +19,30 @@ int cmd_kube(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_kube_validate(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_version(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_pull(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_save(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_load(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_images(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_image(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_rmi(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_system(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_login(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_logout(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_run(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_create(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_start(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_stop(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_kill(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_wait(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_logs(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_exec(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_ps(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_inspect(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_internal(struct berth_ctx *ctx, int argc, char **argv);
+
+struct storage;
+/* Open the store at ctx->root; prints the error and returns EXIT_INVALID on failure. */
+int cmd_open_store(struct berth_ctx *ctx, struct storage **ret);
 
 /* "berth: kube validate: MESSAGE" on stderr; returns EXIT_USAGE for the caller to return. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

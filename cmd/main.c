@@ -11,15 +11,29 @@
 #include "util/cleanup.h"
 
 static const struct berth_cmd commands[] = {
+        {"create", "Create a container", cmd_create},
+        {"exec", "Run a command in a running container", cmd_exec},
         {"image", "Manage images", cmd_image},
         {"images", "List images in the store", cmd_images},
+        {"inspect", "Show a container's record and spec as JSON", cmd_inspect},
+        {"internal", NULL, cmd_internal},
+        {"kill", "Send a signal to running containers", cmd_kill},
         {"kube", "Play, check and export Kubernetes YAML", cmd_kube},
+        {"load", "Load images from an archive", cmd_load},
         {"login", "Log in to a registry", cmd_login},
         {"logout", "Log out of a registry", cmd_logout},
+        {"logs", "Print a container's output", cmd_logs},
+        {"ps", "List containers", cmd_ps},
         {"pull", "Pull images from a registry", cmd_pull},
+        {"rm", "Remove containers", cmd_rm},
         {"rmi", "Remove images", cmd_rmi},
+        {"run", "Create a container and start it", cmd_run},
+        {"save", "Save images to an archive", cmd_save},
+        {"start", "Start containers", cmd_start},
+        {"stop", "Stop running containers", cmd_stop},
         {"system", "Manage the store", cmd_system},
         {"version", "Show the berth version", cmd_version},
+        {"wait", "Wait for containers to exit", cmd_wait},
         {NULL, NULL, NULL},
 };
 
@@ -33,7 +47,8 @@ main_help(FILE *f)
               "Commands:\n",
               f);
         for (const struct berth_cmd *c = commands; c->name; c++)
-                fprintf(f, "  %-10s %s\n", c->name, c->summary);
+                if (c->summary)
+                        fprintf(f, "  %-10s %s\n", c->name, c->summary);
         fputs("  help       Show help for a command\n"
               "\n"
               "Options:\n"

@@ -3,11 +3,30 @@
 # Installed by `make install` as .../bash-completion/completions/berth; to try
 # it without installing: source completion/berth.bash
 
-_berth_commands="help image images kube login logout pull rmi system version"
+_berth_commands="create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
 _berth_kube_commands="validate help"
 _berth_global_opts="--root --runroot --log-level --help --version -h -v"
 _berth_log_levels="error warn info debug"
 _berth_formats="text json"
+
+# berth run and create: their options, and those of them that take a value
+# (-h is --hostname there, not --help)
+_berth_create_opts="--name --rm --env --entrypoint --workdir --user --hostname --tty --volume
+--label --network --net --privileged --read-only --cap-add --cap-drop --security-opt --memory
+--cpus --cpuset-cpus --pids-limit --runtime --stop-signal --stop-timeout --log-opt --pull --help
+-e -w -u -h -t -v -l -m"
+_berth_create_args="--name --env --entrypoint --workdir --user --hostname --volume --label
+--network --net --cap-add --cap-drop --security-opt --memory --cpus --cpuset-cpus --pids-limit
+--runtime --stop-signal --stop-timeout --log-opt --pull -e -w -u -h -v -l -m"
+_berth_exec_args="--user --workdir --env -u -w -e"
+_berth_signals="SIGTERM SIGKILL SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGSTOP SIGCONT SIGWINCH"
+_berth_caps="ALL CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_AUDIT_WRITE CAP_BLOCK_SUSPEND CAP_BPF
+CAP_CHECKPOINT_RESTORE CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID
+CAP_IPC_LOCK CAP_IPC_OWNER CAP_KILL CAP_LEASE CAP_LINUX_IMMUTABLE CAP_MAC_ADMIN CAP_MAC_OVERRIDE
+CAP_MKNOD CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_RAW CAP_PERFMON CAP_SETFCAP
+CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYSLOG CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_CHROOT
+CAP_SYS_MODULE CAP_SYS_NICE CAP_SYS_PACCT CAP_SYS_PTRACE CAP_SYS_RAWIO CAP_SYS_RESOURCE
+CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_WAKE_ALARM"
 
 # Complete the options, or the values of the options, in $1 (a word list).
 _berth_opts() {
@@ -35,6 +54,45 @@ _berth_manifests() {
         compopt -o filenames 2>/dev/null
 }
 
+_berth_files() {
+        local IFS=$'\n'
+        # shellcheck disable=SC2207
+        COMPREPLY=($(compgen -f -- "$cur"))
+        compopt -o filenames 2>/dev/null
+}
+
+# Set operand to the index of the first word after the command (at $1) that
+# is not an option or an option's value (run's image, exec's container), or
+# to 0 when there is none before the word being completed. $2: the options
+# that take a value.
+_berth_operand() {
+        local i w
+        operand=0
+        for ((i = $1 + 1; i < cword; i++)); do
+                w=${words[i]}
+                case $w in
+                --)
+                        ((i + 1 < cword)) && operand=$((i + 1))
+                        return
+                        ;;
+                = | --*=*) ;;
+                -?*)
+                        [[ " ${2//$'\n'/ } " == *" $w "* ]] || continue
+                        # "--opt=val" arrives as three words without bash-completion
+                        if [[ ${words[i + 1]} == = ]]; then
+                                ((i += 2))
+                        else
+                                ((i++))
+                        fi
+                        ;;
+                *)
+                        operand=$i
+                        return
+                        ;;
+                esac
+        done
+}
+
 _berth_dirs() {
         if declare -F _filedir >/dev/null; then
                 _filedir -d
@@ -49,7 +107,7 @@ _berth_dirs() {
 _berth() {
         # split is set by _init_completion -s
         # shellcheck disable=SC2034
-        local cur prev words cword split=false
+        local cur prev words cword split=false operand=0
         if declare -F _init_completion >/dev/null; then
                 # -s: "--format=js" completes like "--format js"
                 _init_completion -s || return
@@ -113,10 +171,129 @@ _berth() {
         help)
                 # berth help COMMAND [SUBCOMMAND]
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "image images kube login logout pull rmi system version"
+                        _berth_opts "create exec image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
                 elif ((cword == cmd_at + 2)) && [[ ${words[cmd_at + 1]} == kube ]]; then
                         _berth_opts "validate"
                 fi
+                ;;
+        run | create)
+                # after the image, the words are the container's command
+                _berth_operand "$cmd_at" "$_berth_create_args"
+                ((operand == 0)) || return
+                case $prev in
+                --network | --net)
+                        _berth_opts "private none host"
+                        return
+                        ;;
+                --pull)
+                        _berth_opts "missing always never"
+                        return
+                        ;;
+                --runtime)
+                        _berth_opts "runc crun"
+                        return
+                        ;;
+                --security-opt)
+                        _berth_opts "seccomp=unconfined no-new-privileges"
+                        return
+                        ;;
+                --log-opt)
+                        _berth_opts "max-size="
+                        compopt -o nospace 2>/dev/null
+                        return
+                        ;;
+                --stop-signal)
+                        _berth_opts "$_berth_signals"
+                        return
+                        ;;
+                --cap-add | --cap-drop)
+                        _berth_opts "$_berth_caps"
+                        return
+                        ;;
+                -v | --volume)
+                        _berth_dirs
+                        return
+                        ;;
+                --name | -e | --env | --entrypoint | -w | --workdir | -u | --user | -h | --hostname | \
+                        -l | --label | -m | --memory | --cpus | --cpuset-cpus | --pids-limit | --stop-timeout)
+                        return
+                        ;;
+                esac
+                if [[ $cur == -* ]]; then
+                        if [[ $cmd == run ]]; then
+                                _berth_opts "$_berth_create_opts --detach -d"
+                        else
+                                _berth_opts "$_berth_create_opts"
+                        fi
+                fi
+                ;;
+        start)
+                [[ $cur != -* ]] || _berth_opts "--all --help -a -h"
+                ;;
+        stop)
+                case $prev in
+                -t | --time | --timeout)
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--time --timeout --all --help -t -a -h"
+                ;;
+        kill)
+                case $prev in
+                -s | --signal)
+                        _berth_opts "$_berth_signals"
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--signal --all --help -s -a -h"
+                ;;
+        rm)
+                case $prev in
+                -t | --time | --timeout)
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--force --time --timeout --all --help -f -t -a -h"
+                ;;
+        ps)
+                case $prev in
+                -f | --format)
+                        _berth_opts "table json"
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--all --latest --quiet --format --no-trunc --noheading --help -a -l -q -f -h"
+                ;;
+        logs)
+                case $prev in
+                --since | --until | -n | --tail)
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--follow --timestamps --since --until --tail --help -f -t -n -h"
+                ;;
+        exec)
+                # after the container, the words are the command
+                _berth_operand "$cmd_at" "$_berth_exec_args"
+                ((operand == 0)) || return
+                case $prev in
+                -u | --user | -w | --workdir | -e | --env)
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--interactive --tty --user --workdir --env --privileged --detach --help -i -t -u -w -e -d -h"
+                ;;
+        inspect)
+                case $prev in
+                -f | --format)
+                        _berth_opts "json"
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--format --help -f -h"
+                ;;
+        wait)
+                [[ $cur != -* ]] || _berth_opts "--help -h"
                 ;;
         pull)
                 case $prev in
@@ -125,7 +302,7 @@ _berth() {
                         return
                         ;;
                 --authfile)
-                        COMPREPLY=($(compgen -f -- "$cur"))
+                        _berth_files
                         return
                         ;;
                 --creds | --max-parallel)
@@ -133,6 +310,28 @@ _berth() {
                         ;;
                 esac
                 [[ $cur != -* ]] || _berth_opts "--platform --tls-verify=false --creds --authfile --max-parallel --quiet --help -q -h"
+                ;;
+        save)
+                case $prev in
+                --format)
+                        _berth_opts "docker-archive oci-archive"
+                        return
+                        ;;
+                -o | --output)
+                        _berth_files
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--format --multi-image-archive --output --quiet --help -m -o -q -h"
+                ;;
+        load)
+                case $prev in
+                -i | --input)
+                        _berth_files
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--input --quiet --help -i -q -h"
                 ;;
         images)
                 case $prev in

@@ -26,6 +26,10 @@ struct layer_stream {
         struct digester *in_digest;  /* the blob: every byte read from fd */
         struct digester *out_digest; /* the tar; unused when uncompressed (same bytes) */
         uint64_t bytes_in, bytes_out, max_out;
+        bool ranged; /* read with pread() from in_offset, in_left bytes */
+        uint64_t in_offset, in_left;
+        layer_stream_tap tap;
+        void *tap_userdata;
 
         uint8_t *in; /* read from fd: [in_pos, in_len) not yet consumed */
         size_t in_len, in_pos;
@@ -98,9 +102,33 @@ read_in(struct layer_stream *s, struct berr **err)
                 s->in_pos = s->in_len = 0;
         if (s->in_eof || s->in_len == LAYER_BUF_SIZE)
                 return 0;
-        do
-                n = read(s->fd, s->in + s->in_len, LAYER_BUF_SIZE - s->in_len);
-        while (n < 0 && errno == EINTR);
+        if (s->ranged && s->in_left == 0) {
+                s->in_eof = true;
+                return 0;
+        }
+        if (s->ranged) {
+                size_t want = LAYER_BUF_SIZE - s->in_len;
+
+                if (want > s->in_left)
+                        want = (size_t)s->in_left;
+                do
+                        n = pread(s->fd, s->in + s->in_len, want, (off_t)s->in_offset);
+                while (n < 0 && errno == EINTR);
+                /* the file ends before the range does: the member is cut short */
+                if (n == 0) {
+                        s->failed = true;
+                        return berr(err, 0, "unexpected end of file: %llu bytes missing",
+                                    (unsigned long long)s->in_left);
+                }
+                if (n > 0) {
+                        s->in_offset += (uint64_t)n;
+                        s->in_left -= (uint64_t)n;
+                }
+        } else {
+                do
+                        n = read(s->fd, s->in + s->in_len, LAYER_BUF_SIZE - s->in_len);
+                while (n < 0 && errno == EINTR);
+        }
         if (n < 0) {
                 s->failed = true;
                 return berr(err, errno, "read layer blob");
@@ -131,9 +159,9 @@ detect(const uint8_t *b, size_t n)
         return LAYER_UNCOMPRESSED;
 }
 
-int
-layer_stream_new(int fd, enum layer_compression c, uint64_t max_out, struct layer_stream **ret,
-                 struct berr **err)
+static int
+stream_new(int fd, bool ranged, uint64_t offset, uint64_t length, enum layer_compression c,
+           uint64_t max_out, struct layer_stream **ret, struct berr **err)
 {
         _cleanup_(layer_stream_freep) struct layer_stream *s = NULL;
         int r;
@@ -143,6 +171,9 @@ layer_stream_new(int fd, enum layer_compression c, uint64_t max_out, struct laye
                 return berr(err, ENOMEM, "layer stream");
         s->fd = fd;
         s->max_out = max_out;
+        s->ranged = ranged;
+        s->in_offset = offset;
+        s->in_left = length;
         s->in = malloc(LAYER_BUF_SIZE);
         s->out = malloc(LAYER_BUF_SIZE);
         s->in_digest = digester_new();
@@ -176,6 +207,29 @@ layer_stream_new(int fd, enum layer_compression c, uint64_t max_out, struct laye
         }
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int
+layer_stream_new(int fd, enum layer_compression c, uint64_t max_out, struct layer_stream **ret,
+                 struct berr **err)
+{
+        return stream_new(fd, false, 0, 0, c, max_out, ret, err);
+}
+
+int
+layer_stream_new_range(int fd, uint64_t offset, uint64_t length, enum layer_compression c,
+                       uint64_t max_out, struct layer_stream **ret, struct berr **err)
+{
+        if (offset > INT64_MAX || length > INT64_MAX - offset)
+                return berr(err, EOVERFLOW, "layer stream: range out of bounds");
+        return stream_new(fd, true, offset, length, c, max_out, ret, err);
+}
+
+void
+layer_stream_set_tap(struct layer_stream *s, layer_stream_tap fn, void *userdata)
+{
+        s->tap = fn;
+        s->tap_userdata = userdata;
 }
 
 struct layer_stream *
@@ -350,6 +404,13 @@ layer_stream_read(struct layer_stream *s, const void **ret_buf, size_t *ret_len,
                 *ret_buf = s->in + s->in_pos;
                 s->in_pos = s->in_len;
                 break;
+        }
+        if (s->tap && n > 0) {
+                r = s->tap(s->tap_userdata, *ret_buf, n, err);
+                if (r < 0) {
+                        s->failed = true;
+                        return r;
+                }
         }
         *ret_len = n;
         return 0;

@@ -21,6 +21,14 @@ struct layer_stream;
  */
 int layer_stream_new(int fd, enum layer_compression c, uint64_t max_out, struct layer_stream **ret,
                      struct berr **err);
+
+/*
+ * The same, reading only bytes [offset, offset + length) of fd (a file,
+ * read with pread(): fd's own offset stays), as if they were all of it:
+ * a member of an archive.
+ */
+int layer_stream_new_range(int fd, uint64_t offset, uint64_t length, enum layer_compression c,
+                           uint64_t max_out, struct layer_stream **ret, struct berr **err);
 struct layer_stream *layer_stream_free(struct layer_stream *s);
 
 static inline void
@@ -36,6 +44,14 @@ layer_stream_freep(struct layer_stream **s)
  */
 int layer_stream_read(struct layer_stream *s, const void **ret_buf, size_t *ret_len,
                       struct berr **err);
+
+/*
+ * Have fn(userdata, buf, len, err) see every uncompressed byte, in order,
+ * as layer_stream_read() hands it out (a tar-split recorder). A tap that
+ * fails fails the read. Set it before the first read.
+ */
+typedef int (*layer_stream_tap)(void *userdata, const void *buf, size_t len, struct berr **err);
+void layer_stream_set_tap(struct layer_stream *s, layer_stream_tap fn, void *userdata);
 
 /* Read, decompress and hash everything left. */
 int layer_stream_drain(struct layer_stream *s, struct berr **err);

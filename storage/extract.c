@@ -6,6 +6,7 @@
  * to the host. (openat2's RESOLVE_BENEATH would also do, but the walk says
  * which element was the symlink, and works on every kernel.)
  */
+#include "archive-load.h"
 #include "extract.h"
 
 #include <archive.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "decompress.h"
+#include "tar-split.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
@@ -890,6 +892,9 @@ layer_extract_fd(int fd, int dirfd, const struct extract_opts *opts, struct berr
 
         opts = opts ? opts : &defaults;
         what = opts->what ? opts->what : "layer";
+        r = archive_load(err);
+        if (r < 0)
+                return r;
         if (opts->expect_digest && !digest_valid(opts->expect_digest))
                 return berr(err, 0, "%s: invalid digest '%s'", what, opts->expect_digest);
         if (opts->expect_diff_id && !digest_valid(opts->expect_diff_id))
@@ -904,7 +909,13 @@ layer_extract_fd(int fd, int dirfd, const struct extract_opts *opts, struct berr
         x.cache_path = strdup("");
         if (!x.cache_path)
                 return berr(err, ENOMEM, "%s", what);
-        r = layer_stream_new(fd, opts->compression, opts->max_bytes_out, &x.stream, &e);
+        if (opts->in_range)
+                r = layer_stream_new_range(fd, opts->in_offset, opts->in_length, opts->compression,
+                                           opts->max_bytes_out, &x.stream, &e);
+        else
+                r = layer_stream_new(fd, opts->compression, opts->max_bytes_out, &x.stream, &e);
+        if (r >= 0 && opts->tar_split)
+                layer_stream_set_tap(x.stream, tar_split_tap, opts->tar_split);
         if (r >= 0)
                 r = extract_tar(&x, &e);
         if (r >= 0)
@@ -912,6 +923,8 @@ layer_extract_fd(int fd, int dirfd, const struct extract_opts *opts, struct berr
         /* the digests cover what follows the tar's end too */
         if (r >= 0)
                 r = layer_stream_drain(x.stream, &e);
+        if (r >= 0 && opts->tar_split)
+                r = tar_split_writer_finish(opts->tar_split, &e);
         if (r >= 0) {
                 finished = true;
                 r = layer_stream_finish(x.stream, digest, diff_id, &in, &out);

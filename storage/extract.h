@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct berr;
+struct tar_split_writer;
 
 /*
  * How a layer blob is compressed. LAYER_DETECT (zero, so a zeroed
@@ -53,10 +54,22 @@ struct extract_opts {
         uint64_t max_bytes_out;  /* refuse a layer larger than this uncompressed; 0: no limit */
         uint64_t *ret_bytes_in;  /* optional: bytes read from fd */
         uint64_t *ret_bytes_out; /* optional: bytes of the uncompressed tar */
+        /*
+         * Optional: record the uncompressed tar's tar-split as it streams
+         * (tar-split.h), finished when the whole stream was read.
+         */
+        struct tar_split_writer *tar_split;
+        /*
+         * The blob is bytes [in_offset, in_offset + in_length) of fd, a
+         * file read with pread() (a member of an archive), not all of fd.
+         */
+        bool in_range;
+        uint64_t in_offset, in_length;
 };
 
 /*
- * Read a layer blob from fd (a file or a pipe, read to EOF; not closed) and
+ * Read a layer blob from fd (a file or a pipe, read to EOF, or the range
+ * opts names; not closed) and
  * extract it into dirfd, an empty directory (O_PATH is enough; not
  * closed). opts may be NULL (detect, no digests checked).
  *

@@ -222,11 +222,12 @@ name_matches(const char *have, const char *want, const char *want_canonical)
 }
 
 int
-storage_image_find(struct storage *s, const char *what, struct storage_image *ret,
+store_image_lookup(struct storage *s, const char *what, struct storage_image *ret, char **ret_name,
                    struct berr **err)
 {
         _cleanup_free_ char *canonical = canonical_name(what);
         struct storage_image *imgs = NULL, *hit = NULL;
+        const char *hit_name = NULL;
         size_t n = 0, hits = 0;
         size_t wl = strlen(what);
         int r;
@@ -239,6 +240,7 @@ storage_image_find(struct storage *s, const char *what, struct storage_image *re
                 for (size_t k = 0; k < imgs[i].n_names; k++)
                         if (name_matches(imgs[i].names[k], what, canonical)) {
                                 hit = &imgs[i];
+                                hit_name = imgs[i].names[k];
                                 hits = 1;
                                 break;
                         }
@@ -263,10 +265,24 @@ storage_image_find(struct storage *s, const char *what, struct storage_image *re
                 storage_images_free(imgs, n);
                 return berr(err, ENOENT, "%s: image not known", what);
         }
+        if (ret_name) {
+                *ret_name = NULL;
+                if (hit_name && !(*ret_name = strdup(hit_name))) {
+                        storage_images_free(imgs, n);
+                        return berr(err, ENOMEM, "images");
+                }
+        }
         *ret = *hit;
         *hit = (struct storage_image){0};
         storage_images_free(imgs, n);
         return 0;
+}
+
+int
+storage_image_find(struct storage *s, const char *what, struct storage_image *ret,
+                   struct berr **err)
+{
+        return store_image_lookup(s, what, ret, NULL, err);
 }
 
 int
@@ -317,8 +333,12 @@ prune_layers(struct storage *s)
                                 used = strcmp(imgs[i].layers[k], de->d_name) == 0;
                 if (!used) {
                         int lock_fd = -EBADF;
-                        /* not while a pull is bringing the same layer in */
-                        if (store_layer_lock(s, de->d_name, &lock_fd, NULL) == 0) {
+                        /*
+                         * not while a pull or load is bringing it in (its record
+                         * comes next) or a save reads it; nor wait for them: they
+                         * take the store lock we hold. A later prune removes it.
+                         */
+                        if (store_layer_trylock(s, de->d_name, &lock_fd) == 0) {
                                 (void)rm_rf_at(fd, de->d_name);
                                 (void)close(lock_fd);
                         }
@@ -383,6 +403,14 @@ storage_image_remove(struct storage *s, const char *what, bool force, char ***re
                 goto out_img;
         }
         json_decref(kept);
+        {
+                _cleanup_free_ char *user = NULL;
+                if (storage_image_in_use(s, img.id, &user)) {
+                        r = berr(err, EBUSY,
+                                 "image used by container %s: remove the container first", user);
+                        goto out_img;
+                }
+        }
         {
                 _cleanup_close_ int ifd =
                         openat(s->root_fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -17,6 +17,8 @@
 
 #include "auth.h"
 #include "extract.h"
+#include "image-record.h"
+#include "layer-commit.h"
 #include "manifest.h"
 #include "reference.h"
 #include "registries-conf.h"
@@ -32,54 +34,25 @@
 struct layer_job {
         struct storage *s;
         const char *what_image;
-        char chain_hex[DIGEST_SHA256_HEX + 1];
         const char *digest, *diff_id, *media_type;
         uint64_t size;
-        bool exists;    /* in the store already */
-        bool committed; /* fetched, verified and moved into place */
-        int lock_fd;
-        char *tmp_name;
-        int tmp_fd, tmp_lock_fd;
+        struct layer_commit lc; /* exists: in the store already; committed: moved into place */
         int pipe_r, pipe_w;
         pthread_t thread;
         bool thread_started;
         int result;
         struct berr *err;
-        uint64_t unpacked;
 };
-
-/* chain id: the digest of the lower chain id, a space and this diff id (OCI image spec) */
-static int
-chain_ids(char **diff_ids, size_t n, char (*out)[DIGEST_STRING_MAX])
-{
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *text = NULL;
-                int r;
-
-                if (i == 0) {
-                        snprintf(out[0], DIGEST_STRING_MAX, "%s", diff_ids[0]);
-                        continue;
-                }
-                if (asprintf(&text, "%s %s", out[i - 1], diff_ids[i]) < 0)
-                        return -ENOMEM;
-                r = digest_buffer(text, strlen(text), out[i]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
 
 static void *
 extract_thread(void *arg)
 {
         struct layer_job *j = arg;
         _cleanup_free_ char *what = NULL;
-        _cleanup_close_ int diff_fd = -EBADF;
         struct extract_opts eo = {
                 .expect_digest = j->digest,
                 .expect_diff_id = j->diff_id,
                 .compression = layer_compression_from_media_type(j->media_type),
-                .ret_bytes_out = &j->unpacked,
         };
 
         if (asprintf(&what, "%s layer %s", j->what_image, j->digest) < 0) {
@@ -87,16 +60,7 @@ extract_thread(void *arg)
                 goto out;
         }
         eo.what = what;
-        if (mkdirat(j->tmp_fd, "diff", 0755) < 0) {
-                j->result = berr(&j->err, errno, "%s: create diff", what);
-                goto out;
-        }
-        diff_fd = openat(j->tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (diff_fd < 0) {
-                j->result = berr(&j->err, errno, "%s: open diff", what);
-                goto out;
-        }
-        j->result = layer_extract_fd(j->pipe_r, diff_fd, &eo, &j->err);
+        j->result = layer_commit_extract(&j->lc, j->pipe_r, &eo, &j->err);
 out:
         /* the writer sees EPIPE and stops when we stop early */
         (void)close(j->pipe_r);
@@ -128,9 +92,9 @@ report_blobs(void *userdata, const struct blob_fetch *b, size_t n)
                 /* what the fetches said last time stays: this may be a call without them */
                 p->prog[i].digest = j->digest;
                 p->prog[i].size = j->size;
-                p->prog[i].exists = j->exists;
-                p->prog[i].finished = p->prog[i].finished || j->exists || j->committed;
-                if (j->committed)
+                p->prog[i].exists = j->lc.exists;
+                p->prog[i].finished = p->prog[i].finished || j->lc.exists || j->lc.committed;
+                if (j->lc.committed)
                         p->prog[i].done = j->size;
         }
         for (size_t i = 0; i < n && k < p->n_fetches; i++, k++) {
@@ -156,7 +120,7 @@ on_blob_finished(void *userdata, struct blob_fetch *b)
 }
 
 static void
-job_cleanup(struct storage *s, struct layer_job *j, bool remove_tmp)
+job_cleanup(struct layer_job *j)
 {
         if (j->pipe_w >= 0)
                 (void)close(j->pipe_w);
@@ -164,44 +128,9 @@ job_cleanup(struct storage *s, struct layer_job *j, bool remove_tmp)
                 pthread_join(j->thread, NULL);
         if (j->pipe_r >= 0)
                 (void)close(j->pipe_r);
-        if (j->tmp_fd >= 0)
-                (void)close(j->tmp_fd);
-        if (j->tmp_name && remove_tmp)
-                store_tmpdir_remove(s, j->tmp_name);
-        if (j->tmp_lock_fd >= 0)
-                (void)close(j->tmp_lock_fd);
-        if (j->lock_fd >= 0)
-                (void)close(j->lock_fd);
-        free(j->tmp_name);
+        layer_commit_done(&j->lc);
         berr_free(j->err);
-        *j = (struct layer_job){.pipe_r = -EBADF,
-                                .pipe_w = -EBADF,
-                                .tmp_fd = -EBADF,
-                                .tmp_lock_fd = -EBADF,
-                                .lock_fd = -EBADF};
-}
-
-static int
-commit_layer(struct storage *s, struct layer_job *j, struct berr **err)
-{
-        _cleanup_(json_decrefp) json_t *rec = NULL;
-        _cleanup_free_ char *from = NULL, *to = NULL;
-        int r;
-
-        rec = json_pack("{s:s, s:s, s:s, s:I, s:I}", "digest", j->digest, "diffID", j->diff_id,
-                        "mediaType", j->media_type ? j->media_type : "", "compressedSize",
-                        (json_int_t)j->size, "size", (json_int_t)j->unpacked);
-        if (!rec)
-                return berr(err, ENOMEM, "layer record");
-        r = store_write_json(j->tmp_fd, "layer.json", rec, err);
-        if (r < 0)
-                return r;
-        if (asprintf(&from, "tmp/%s", j->tmp_name) < 0 ||
-            asprintf(&to, "layers/%s", j->chain_hex) < 0)
-                return berr(err, ENOMEM, "layer");
-        if (renameat(s->root_fd, from, s->root_fd, to) < 0)
-                return berr(err, errno, "move layer %s into place", j->chain_hex);
-        return 0;
+        *j = (struct layer_job){.pipe_r = -EBADF, .pipe_w = -EBADF, .lc = LAYER_COMMIT_INIT};
 }
 
 /* Fetch and extract every layer the store lacks. */
@@ -214,25 +143,13 @@ pull_layers(struct storage *s, struct registry *reg, const char *repo, const cha
         /* locks in base-first order: pulls that share layers share their whole base too */
         for (size_t i = 0; i < p->n_jobs; i++) {
                 struct layer_job *j = &p->jobs[i];
-
-                if (store_has_layer(s, j->chain_hex)) {
-                        j->exists = true;
-                        continue;
-                }
-                r = store_layer_lock(s, j->chain_hex, &j->lock_fd, err);
-                if (r < 0)
-                        return r;
-                if (store_has_layer(s, j->chain_hex)) {
-                        /* another pull brought it while we waited */
-                        j->exists = true;
-                        (void)close(j->lock_fd);
-                        j->lock_fd = -EBADF;
-                        continue;
-                }
-                r = store_tmpdir(s, "layer", &j->tmp_name, &j->tmp_fd, &j->tmp_lock_fd, err);
-                if (r < 0)
-                        return r;
                 int fds[2];
+
+                r = layer_commit_begin(s, j->lc.chain_hex, &j->lc, err);
+                if (r < 0)
+                        return r;
+                if (j->lc.exists)
+                        continue;
                 if (pipe2(fds, O_CLOEXEC) < 0)
                         return berr(err, errno, "pipe");
                 j->pipe_r = fds[0];
@@ -291,119 +208,14 @@ pull_layers(struct storage *s, struct registry *reg, const char *repo, const cha
         }
         for (size_t i = 0; i < p->n_jobs; i++) {
                 struct layer_job *j = &p->jobs[i];
-                if (j->exists || !j->tmp_name)
+                if (j->lc.exists || !j->lc.tmp_name)
                         continue;
-                r = commit_layer(s, j, err);
+                r = layer_commit_finish(&j->lc, j->digest, j->diff_id, j->media_type, j->size, err);
                 if (r < 0)
                         return r;
-                free(j->tmp_name);
-                j->tmp_name = NULL; /* moved: nothing to remove */
-                j->committed = true;
         }
         report_blobs(p, NULL, 0);
         return 0;
-}
-
-/* ------------------------------------------------------------ the image record */
-
-static int
-write_image(struct storage *s, const char *name, const struct manifest *m,
-            const struct image_config *config, char (*chains)[DIGEST_STRING_MAX], size_t n_layers,
-            uint64_t size, struct berr **err)
-{
-        _cleanup_(json_decrefp) json_t *rec = NULL, *old = NULL;
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int dfd = -EBADF;
-        const char *id = digest_hex(config->digest);
-        char platform[PLATFORM_STRING_MAX];
-        json_t *names, *layers;
-        struct storage_image *imgs = NULL;
-        size_t n = 0;
-        int r;
-
-        r = store_lock(s, err);
-        if (r < 0)
-                return r;
-        if (asprintf(&dir, "images/%s", id) < 0) {
-                r = berr(err, ENOMEM, "image");
-                goto out;
-        }
-        if (mkdirat(s->root_fd, dir, 0700) < 0 && errno != EEXIST) {
-                r = berr(err, errno, "create %s/%s", s->root, dir);
-                goto out;
-        }
-        dfd = openat(s->root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (dfd < 0) {
-                r = berr(err, errno, "open %s/%s", s->root, dir);
-                goto out;
-        }
-        /* the exact bytes, so the digests stay checkable and `save` can write them again */
-        r = store_write_file(dfd, "manifest", m->raw, m->raw_len, err);
-        if (r == 0)
-                r = store_write_file(dfd, "config", config->raw, config->raw_len, err);
-        if (r < 0)
-                goto out;
-
-        /* a name belongs to one image: a new pull of a tag takes it from the old image */
-        if (storage_images(s, &imgs, &n, NULL) == 0) {
-                for (size_t i = 0; i < n; i++) {
-                        _cleanup_free_ char *p = NULL;
-                        _cleanup_(json_decrefp) json_t *orec = NULL;
-                        json_t *onames, *kept;
-                        size_t k;
-                        json_t *e;
-
-                        if (strcmp(imgs[i].id, id) == 0)
-                                continue;
-                        if (asprintf(&p, "images/%s/image.json", imgs[i].id) < 0 ||
-                            store_read_json(s->root_fd, p, &orec, NULL) < 0)
-                                continue;
-                        onames = json_object_get(orec, "names");
-                        kept = json_array();
-                        json_array_foreach (onames, k, e)
-                                if (!json_is_string(e) || strcmp(json_string_value(e), name) != 0)
-                                        json_array_append(kept, e);
-                        if (json_array_size(kept) != json_array_size(onames)) {
-                                _cleanup_close_ int ofd = -EBADF;
-                                json_object_set_new(orec, "names", kept);
-                                p[strlen(p) - strlen("/image.json")] = '\0';
-                                ofd = openat(s->root_fd, p,
-                                             O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                                if (ofd >= 0)
-                                        (void)store_write_json(ofd, "image.json", orec, NULL);
-                        } else {
-                                json_decref(kept);
-                        }
-                }
-                storage_images_free(imgs, n);
-        }
-
-        names = json_array();
-        if (store_read_json(dfd, "image.json", &old, NULL) == 0) {
-                size_t k;
-                json_t *e;
-                json_array_foreach (json_object_get(old, "names"), k, e)
-                        if (json_is_string(e) && strcmp(json_string_value(e), name) != 0)
-                                json_array_append(names, e);
-        }
-        json_array_append_new(names, json_string(name));
-        layers = json_array();
-        for (size_t i = 0; i < n_layers; i++)
-                json_array_append_new(layers, json_string(digest_hex(chains[i])));
-        platform_format(&config->platform, platform);
-        rec = json_pack("{s:s, s:o, s:s, s:I, s:I, s:o, s:s, s:s, s:s, s:I}", "id", id, "names",
-                        names, "digest", m->digest, "created", (json_int_t)config->created_sec,
-                        "size", (json_int_t)size, "layers", layers, "platform", platform,
-                        "manifestMediaType", manifest_kind_media_type(m->kind), "configDigest",
-                        config->digest, "pulled", (json_int_t)time(NULL));
-        if (!rec) {
-                r = berr(err, ENOMEM, "image record");
-                goto out;
-        }
-        r = store_write_json(dfd, "image.json", rec, err);
-out:
-        store_unlock(s);
-        return r;
 }
 
 /* ------------------------------------------------------------ resolving a name */
@@ -596,7 +408,6 @@ pull_one(struct storage *s, const struct image_ref *ref, const struct candidate 
         struct registry_opts ro = {.tls_verify = c->tls_verify};
         struct pull p = {.s = s};
         size_t len = 0, clen = 0;
-        uint64_t size = 0;
         int r;
 
         r = credentials(s, ref, c->host, &user, &password, err);
@@ -669,7 +480,7 @@ pull_one(struct storage *s, const struct image_ref *ref, const struct candidate 
                 r = berr(err, ENOMEM, "pull");
                 goto out;
         }
-        r = chain_ids(config->diff_ids, m->image->n_layers, chains);
+        r = layer_chain_ids(config->diff_ids, m->image->n_layers, chains);
         if (r < 0) {
                 r = berr(err, -r, "chain ids");
                 goto out;
@@ -677,13 +488,9 @@ pull_one(struct storage *s, const struct image_ref *ref, const struct candidate 
         p.n_jobs = m->image->n_layers;
         for (size_t i = 0; i < p.n_jobs; i++) {
                 struct layer_job *j = &p.jobs[i];
-                *j = (struct layer_job){.s = s,
-                                        .pipe_r = -EBADF,
-                                        .pipe_w = -EBADF,
-                                        .tmp_fd = -EBADF,
-                                        .tmp_lock_fd = -EBADF,
-                                        .lock_fd = -EBADF};
-                snprintf(j->chain_hex, sizeof(j->chain_hex), "%s", digest_hex(chains[i]));
+                *j = (struct layer_job){
+                        .s = s, .pipe_r = -EBADF, .pipe_w = -EBADF, .lc = LAYER_COMMIT_INIT};
+                snprintf(j->lc.chain_hex, sizeof(j->lc.chain_hex), "%s", digest_hex(chains[i]));
                 j->digest = m->image->layers[i].desc.digest;
                 j->diff_id = config->diff_ids[i];
                 j->media_type = m->image->layers[i].desc.media_type;
@@ -694,16 +501,22 @@ pull_one(struct storage *s, const struct image_ref *ref, const struct candidate 
                 goto out;
         if (s->opts.events.writing)
                 s->opts.events.writing(s->opts.events.userdata);
-        for (size_t i = 0; i < p.n_jobs; i++) {
-                _cleanup_free_ char *lp = NULL;
-                json_t *rec = NULL;
-                if (asprintf(&lp, "layers/%s/layer.json", p.jobs[i].chain_hex) >= 0 &&
-                    store_read_json(s->root_fd, lp, &rec, NULL) == 0) {
-                        size += (uint64_t)json_integer_value(json_object_get(rec, "size"));
-                        json_decref(rec);
-                }
+        {
+                const char *names[] = {c->name};
+                struct image_record rec = {
+                        .manifest = m->raw,
+                        .manifest_len = m->raw_len,
+                        .manifest_digest = m->digest,
+                        .manifest_media_type = manifest_kind_media_type(m->kind),
+                        .config = config,
+                        .chains = chains,
+                        .n_layers = p.n_jobs,
+                        .size = layer_sizes(s, chains, p.n_jobs),
+                        .names = names,
+                        .n_names = 1,
+                };
+                r = image_record_write(s, &rec, err);
         }
-        r = write_image(s, c->name, m, config, chains, p.n_jobs, size, err);
         if (r < 0)
                 goto out;
         *ret_id = strdup(digest_hex(config->digest));
@@ -711,7 +524,7 @@ pull_one(struct storage *s, const struct image_ref *ref, const struct candidate 
                 r = berr(err, ENOMEM, "pull");
 out:
         for (size_t i = 0; p.jobs && i < p.n_jobs; i++)
-                job_cleanup(s, &p.jobs[i], true);
+                job_cleanup(&p.jobs[i]);
         for (size_t i = 0; p.fetches && i < p.n_fetches; i++)
                 free(p.fetches[i].error);
         free(p.jobs);

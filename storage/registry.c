@@ -5,6 +5,7 @@
  * a token for "repository:NAME:pull" (anonymously, or with credentials);
  * Basic takes the credentials on every request.
  */
+#include "curl-load.h"
 #include "registry.h"
 
 #include <curl/curl.h>
@@ -404,6 +405,9 @@ registry_new(const char *host, const struct registry_opts *opts, struct registry
         _cleanup_(registry_freep) struct registry *r = NULL;
         int k;
 
+        k = curl_load(err);
+        if (k < 0)
+                return k;
         r = calloc(1, sizeof(*r));
         if (!r)
                 return berr(err, ENOMEM, "%s", host);

@@ -13,6 +13,8 @@
  */
 #pragma once
 
+#include <errno.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +35,8 @@ struct storage_events {
         void (*blobs)(void *userdata, const struct storage_blob_progress *b, size_t n);
         void (*config)(void *userdata, const char *digest);
         void (*writing)(void *userdata);
+        /* something the user should know that is not a failure (save: "the image ID changes") */
+        void (*warning)(void *userdata, const char *message);
         void *userdata;
 };
 
@@ -104,3 +108,70 @@ int storage_login(const struct storage_opts *opts, const char *registry, const c
                   const char *password, struct berr **err);
 /* Forget the credentials of registry; NULL: of every registry. 0 when there were none. */
 int storage_logout(const struct storage_opts *opts, const char *registry, struct berr **err);
+
+/*
+ * Containers: one record each (JSON, written atomically) and the
+ * directories of its writable layer (upper, work) and userdata. Records are
+ * JSON objects whose fields the runtime owns; the store adds "id",
+ * "created" (nanoseconds since the epoch) and "state": "creating" on create.
+ */
+/* Every container record (a JSON array). */
+int storage_containers(struct storage *s, json_t **ret, struct berr **err);
+/* A container by name, ID or unique ID prefix. */
+int storage_container_find(struct storage *s, const char *what, json_t **ret, struct berr **err);
+/* Create the record rec (its "name" must be free) and the directories; returns the ID. */
+int storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err);
+/*
+ * Merge changes into the record of id, under the store lock; durable: on
+ * the disk before returning (else atomic for readers only: run states).
+ */
+int storage_container_update(struct storage *s, const char *id, const json_t *changes,
+                             bool durable, struct berr **err);
+/* ROOT/containers/<id> (malloc'd). */
+int storage_container_dir(struct storage *s, const char *id, char **ret, struct berr **err);
+/* Remove the record and every file of the container. */
+int storage_container_remove(struct storage *s, const char *id, struct berr **err);
+/* Whether a container uses image_id (and which, malloc'd, when ret_container). */
+bool storage_image_in_use(struct storage *s, const char *image_id, char **ret_container);
+/* The diff directories of an image's layers, base first (NULL-terminated, malloc'd). */
+int storage_image_layer_dirs(struct storage *s, const char *image_id, char ***ret, size_t *ret_n,
+                             struct berr **err);
+/* The store's root directory. */
+const char *storage_root(const struct storage *s);
+/* The image's OCI config (the whole document, as pulled). */
+int storage_image_config(struct storage *s, const char *image_id, json_t **ret, struct berr **err);
+
+enum storage_archive_format {
+        STORAGE_ARCHIVE_DOCKER, /* docker-archive: what `docker save` and `podman save` write */
+        STORAGE_ARCHIVE_OCI,    /* oci-archive: an OCI image layout in a tar */
+        _STORAGE_ARCHIVE_FORMAT_MAX,
+        _STORAGE_ARCHIVE_FORMAT_INVALID = -EINVAL,
+};
+
+/* "docker-archive" or "oci-archive"; _STORAGE_ARCHIVE_FORMAT_INVALID for anything else. */
+enum storage_archive_format storage_archive_format_from_string(const char *s);
+
+/*
+ * Write images (names, ids or id prefixes, as for storage_image_find())
+ * to out_fd as one archive, streamed as it is made (a pipe is fine).
+ * Layers go as the exact tars they came as, rebuilt from the layer and its
+ * tar-split, so the image keeps its id; a layer that cannot be rebuilt (no
+ * tar-split, or a tar that named a path twice) goes as a fresh tar with a
+ * new diff id and its image with a new config and id, which the warning
+ * event reports. docker-archive takes several images (their names as
+ * RepoTags, when named by name); oci-archive one (org.opencontainers.
+ * image.ref.name). Layers are uncompressed, as podman writes them.
+ */
+int storage_save(struct storage *s, char *const *images, size_t n_images,
+                 enum storage_archive_format format, int out_fd, struct berr **err);
+
+/*
+ * Load the images of a docker-archive (Docker's old layout or its OCI one
+ * of Docker 25) or an oci-archive read from fd (a file, or a pipe, which
+ * is copied under ROOT/tmp first; gzip and zstd archives too), told apart
+ * by content. Each layer the store lacks is checked against its digests
+ * and stored as a pull stores it. *ret_names: what podman's load prints
+ * after "Loaded image: ", the names given ("sha256:<id>" for an image
+ * without one), malloc'd.
+ */
+int storage_load(struct storage *s, int fd, char ***ret_names, size_t *ret_n, struct berr **err);

@@ -16,6 +16,9 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
+/* records are small; a larger one is not berth's */
+#define STORE_JSON_MAX (64u << 20)
+
 static const char *const store_dirs[] = {"layers", "images", "tmp", "locks"};
 
 int
@@ -72,12 +75,37 @@ int
 store_read_json(int dirfd, const char *name, json_t **ret, struct berr **err)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
         json_error_t je;
         json_t *j;
 
         if (fd < 0)
                 return errno == ENOENT ? -ENOENT : berr(err, errno, "open %s", name);
-        j = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+        /* whole, then parsed: jansson's own fd reader reads one byte per read(2) */
+        for (;;) {
+                ssize_t n;
+                if (cap - len < 4096) {
+                        char *b;
+                        if (cap >= STORE_JSON_MAX)
+                                return berr(err, EFBIG, "%s: larger than %u bytes", name,
+                                            STORE_JSON_MAX);
+                        cap = cap ? cap * 2 : 16384;
+                        b = realloc(buf, cap);
+                        if (!b)
+                                return berr(err, ENOMEM, "%s", name);
+                        buf = b;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berr(err, errno, "read %s", name);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        j = json_loadb(buf ? buf : "", len, JSON_REJECT_DUPLICATES, &je);
         if (!j)
                 return berr(err, 0, "%s:%d:%d: %s", name, je.line, je.column, je.text);
         *ret = j;
@@ -221,6 +249,7 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         if (r < 0)
                 return r;
         clean_leftovers(s);
+        store_clean_container_leftovers(s);
         store_unlock(s);
         *ret = TAKE_PTR(s);
         return 0;
@@ -255,8 +284,8 @@ store_has_layer(struct storage *s, const char *chain_hex)
         return fstatat(s->root_fd, p, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int
-store_layer_lock(struct storage *s, const char *chain_hex, int *ret_fd, struct berr **err)
+static int
+layer_lock(struct storage *s, const char *chain_hex, int how, int *ret_fd, struct berr **err)
 {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -266,11 +295,32 @@ store_layer_lock(struct storage *s, const char *chain_hex, int *ret_fd, struct b
         fd = openat(s->root_fd, p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return berr(err, errno, "open %s/%s", s->root, p);
-        while (flock(fd, LOCK_EX) < 0)
+        while (flock(fd, how) < 0) {
+                if (errno == EWOULDBLOCK && (how & LOCK_NB))
+                        return -EWOULDBLOCK;
                 if (errno != EINTR)
                         return berr(err, errno, "lock %s/%s", s->root, p);
+        }
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int
+store_layer_lock(struct storage *s, const char *chain_hex, int *ret_fd, struct berr **err)
+{
+        return layer_lock(s, chain_hex, LOCK_EX, ret_fd, err);
+}
+
+int
+store_layer_lock_shared(struct storage *s, const char *chain_hex, int *ret_fd, struct berr **err)
+{
+        return layer_lock(s, chain_hex, LOCK_SH, ret_fd, err);
+}
+
+int
+store_layer_trylock(struct storage *s, const char *chain_hex, int *ret_fd)
+{
+        return layer_lock(s, chain_hex, LOCK_EX | LOCK_NB, ret_fd, NULL);
 }
 
 uint64_t

@@ -46,6 +46,25 @@ bool store_has_layer(struct storage *s, const char *chain_hex);
 
 /* Per-layer lock, so that concurrent pulls fetch a shared layer once. Blocks. */
 int store_layer_lock(struct storage *s, const char *chain_hex, int *ret_fd, struct berr **err);
+/* The same lock, shared: a layer being read (save), which nothing may remove meanwhile. Blocks. */
+int store_layer_lock_shared(struct storage *s, const char *chain_hex, int *ret_fd,
+                            struct berr **err);
+/*
+ * The exclusive lock if nobody holds the layer's lock (-EWOULDBLOCK when
+ * someone does: a pull or load bringing it in, a save reading it).
+ */
+int store_layer_trylock(struct storage *s, const char *chain_hex, int *ret_fd);
+
+/*
+ * storage_image_find(), also saying which of the image's names what
+ * matched: *ret_name (malloc'd) is that name, or NULL when what was an id
+ * or a digest.
+ */
+int store_image_lookup(struct storage *s, const char *what, struct storage_image *ret,
+                       char **ret_name, struct berr **err);
 
 /* Sum of the regular files' sizes under dirfd (hard links counted once per layer). */
 uint64_t store_tree_size(int dir_fd);
+
+/* Remove what a crash left of container removals (caller holds the store lock). */
+void store_clean_container_leftovers(struct storage *s);

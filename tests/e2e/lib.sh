@@ -5,7 +5,7 @@
 
 BERTH=${BERTH:-$PWD/berth}
 SUITE=$(basename "$0" .sh)
-SUITE=${SUITE#test-}
+SUITE=${BERTH_SUITE:-${SUITE#test-}}
 REPO=$PWD
 
 fail() {

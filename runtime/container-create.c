@@ -1,0 +1,611 @@
+/*
+ * runtime/container-create.c: `berth create`. The record first (state
+ * "creating"), then the files: /etc/hosts, /etc/hostname, resolv.conf and
+ * the bundle's config.json. The spec is built in a child that mounts the
+ * container's overlay in a mount namespace of its own, so that user and
+ * group names resolve in the container's own /etc/passwd and nothing is
+ * left mounted on the host. A failure removes everything made so far.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "oci.h"
+#include "runtime.h"
+#include "seccomp.h"
+#include "spec.h"
+#include "storage/storage.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+#include "util/ctx.h"
+
+#define SPEC_MAX (16u << 20)
+
+static void
+strv_freep(char ***v)
+{
+        if (!*v)
+                return;
+        for (char **p = *v; *p; p++)
+                free(*p);
+        free(*v);
+}
+
+static size_t
+strv_len(char *const *v)
+{
+        size_t n = 0;
+
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+/* podman's way: adjective_surname, here from lists of berth's own */
+static char *
+make_name(void)
+{
+        static const char *const left[] = {
+                "brave", "calm",  "eager", "fond",  "gentle", "happy", "jolly",  "keen",
+                "lucid", "merry", "nifty", "proud", "quiet",  "sharp", "tender", "vivid",
+        };
+        static const char *const right[] = {
+                "anchor", "beacon", "cutter",  "dinghy", "ferry", "galley", "harbor", "jetty",
+                "keel",   "lagoon", "mooring", "pier",   "quay",  "rudder", "skiff",  "tug",
+        };
+        unsigned char r[3] = {0};
+        char *name;
+
+        if (getrandom(r, sizeof(r), 0) < 0)
+                return NULL;
+        if (asprintf(&name, "%s_%s%u", left[r[0] % ELEMENTSOF(left)],
+                     right[r[1] % ELEMENTSOF(right)], (unsigned)r[2] % 100) < 0)
+                return NULL;
+        return name;
+}
+
+static bool
+valid_name(const char *n)
+{
+        /* podman's: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+        if (!n[0] || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') ||
+                       (n[0] >= '0' && n[0] <= '9')))
+                return false;
+        for (const char *p = n; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+                        return false;
+        return strlen(n) <= 253;
+}
+
+static int
+write_text(const char *dir, const char *name, const char *text, struct berr **err)
+{
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(text);
+
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                return berr(err, ENOMEM, "%s", name);
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return berr(err, errno, "create %s", p);
+        if (write(fd, text, len) != (ssize_t)len)
+                return berr(err, errno, "write %s", p);
+        return 0;
+}
+
+/* hosts, hostname and resolv.conf of the container, in its userdata */
+static int
+write_etc_files(const struct container_paths *p, const char *hostname, const char *network,
+                struct berr **err)
+{
+        _cleanup_free_ char *hosts = NULL, *hn = NULL, *resolv = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[8192];
+        ssize_t n;
+        int r;
+
+        if (asprintf(&hosts,
+                     "127.0.0.1\tlocalhost localhost.localdomain localhost4 "
+                     "localhost4.localdomain4\n"
+                     "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
+                     "127.0.1.1\t%s\n",
+                     hostname) < 0 ||
+            asprintf(&hn, "%s\n", hostname) < 0)
+                return berr(err, ENOMEM, "hosts");
+        r = write_text(p->userdata, "hosts", hosts, err);
+        if (r == 0)
+                r = write_text(p->userdata, "hostname", hn, err);
+        if (r < 0)
+                return r;
+        /* the host's resolver, as podman copies it; none when the host has none */
+        fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+        n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+        buf[n > 0 ? n : 0] = '\0';
+        if (strcmp(network, "host") != 0) {
+                /* a resolver on the host's loopback is not reachable from the container's */
+                char *out = malloc(strlen(buf) + 1), *w = out, *line, *save = NULL;
+                if (out) {
+                        *w = '\0';
+                        for (line = strtok_r(buf, "\n", &save); line;
+                             line = strtok_r(NULL, "\n", &save)) {
+                                if (strncmp(line, "nameserver 127.", 15) == 0 ||
+                                    strncmp(line, "nameserver ::1", 14) == 0)
+                                        continue;
+                                w = stpcpy(stpcpy(w, line), "\n");
+                        }
+                }
+                resolv = out;
+        } else {
+                resolv = strdup(buf);
+        }
+        if (!resolv)
+                return berr(err, ENOMEM, "resolv.conf");
+        return write_text(p->userdata, "resolv.conf", resolv, err);
+}
+
+/* lowerdir (top layer first), upperdir and workdir */
+static int
+overlay_options(struct storage *s, const char *image_id, const struct container_paths *p,
+                char **ret, struct berr **err)
+{
+        _cleanup_(strv_freep) char **dirs = NULL;
+        size_t n = 0, len;
+        char *opts, *w;
+        int r;
+
+        r = storage_image_layer_dirs(s, image_id, &dirs, &n, err);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return berr(err, 0, "image %.12s has no layers", image_id);
+        len = strlen("lowerdir=,upperdir=,workdir=") + strlen(p->upper) + strlen(p->work) + 1;
+        for (size_t i = 0; i < n; i++)
+                len += strlen(dirs[i]) + 1;
+        /* the option syntax has no escapes */
+        if (strpbrk(p->upper, ",:") || strpbrk(dirs[0], ",:"))
+                return berr(err, 0,
+                            "the store %s holds ',' or ':', which overlay options cannot carry",
+                            storage_root(s));
+        opts = malloc(len);
+        if (!opts)
+                return berr(err, ENOMEM, "overlay");
+        w = stpcpy(opts, "lowerdir=");
+        for (size_t i = n; i-- > 0;) {
+                w = stpcpy(w, dirs[i]);
+                if (i > 0)
+                        *w++ = ':';
+        }
+        sprintf(w, ",upperdir=%s,workdir=%s", p->upper, p->work);
+        *ret = opts;
+        return 0;
+}
+
+static int
+parse_volume(const char *v, struct spec_mount *m, char **ret_src, char **ret_dst, struct berr **err)
+{
+        _cleanup_free_ char *copy = strdup(v);
+        char *src, *dst, *opts, *save = NULL, *o;
+
+        if (!copy)
+                return berr(err, ENOMEM, "volume");
+        src = copy;
+        dst = strchr(src, ':');
+        if (!dst)
+                return berr(err, 0,
+                            "--volume %s: expected SOURCE:DESTINATION[:OPTIONS] (berth has no "
+                            "anonymous volumes)",
+                            v);
+        *dst++ = '\0';
+        opts = strchr(dst, ':');
+        if (opts)
+                *opts++ = '\0';
+        if (src[0] != '/')
+                return berr(err, 0,
+                            "--volume %s: the source must be an absolute path (named volumes come "
+                            "with kube play)",
+                            v);
+        if (dst[0] != '/')
+                return berr(err, 0, "--volume %s: the destination must be an absolute path", v);
+        memset(m, 0, sizeof(*m));
+        m->type = "bind";
+        m->recursive = true;
+        for (o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+                if (strcmp(o, "ro") == 0)
+                        m->readonly = true;
+                else if (strcmp(o, "rw") == 0)
+                        m->readonly = false;
+                else if (strcmp(o, "nosuid") == 0)
+                        m->nosuid = true;
+                else if (strcmp(o, "nodev") == 0)
+                        m->nodev = true;
+                else if (strcmp(o, "noexec") == 0)
+                        m->noexec = true;
+                else if (strcmp(o, "bind") == 0)
+                        m->recursive = false;
+                else if (strcmp(o, "rbind") == 0)
+                        m->recursive = true;
+                else if (strcmp(o, "z") == 0 || strcmp(o, "Z") == 0)
+                        ; /* SELinux relabelling: nothing to do where SELinux is off */
+                else
+                        return berr(err, 0, "--volume %s: unknown option \"%s\"", v, o);
+        }
+        *ret_src = strdup(src);
+        *ret_dst = strdup(dst);
+        if (!*ret_src || !*ret_dst)
+                return berr(err, ENOMEM, "volume");
+        m->source = *ret_src;
+        m->destination = *ret_dst;
+        return 0;
+}
+
+/* RUNROOT/containers/<id>/rootfs, where the root is mounted (in the container's namespace) */
+static int
+make_run_dirs(const struct berth_ctx *ctx, const struct container_paths *p, struct berr **err)
+{
+        _cleanup_free_ char *containers = NULL;
+
+        if (asprintf(&containers, "%s/containers", ctx->runroot) < 0)
+                return berr(err, ENOMEM, "runroot");
+        if (mkdir(ctx->runroot, 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s", ctx->runroot);
+        if (mkdir(containers, 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s", containers);
+        if (mkdir(p->run, 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s", p->run);
+        if (mkdir(p->rootfs, 0755) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s", p->rootfs);
+        return 0;
+}
+
+struct build {
+        const struct runtime_create_opts *o;
+        const struct container_paths *p;
+        const char *overlay, *hostname, *id, *cgroups_path;
+        json_t *image_config;
+        json_t *seccomp_file; /* --security-opt seccomp=FILE, read before the fork */
+};
+
+/* The capabilities the spec gives the process, as names, for the seccomp profile. */
+static const char **
+spec_caps(const json_t *spec, size_t *ret_n)
+{
+        const json_t *list = json_object_get(
+                json_object_get(json_object_get(spec, "process"), "capabilities"), "bounding");
+        const char **v = calloc(json_array_size(list) + 1, sizeof(*v));
+        const json_t *e;
+        size_t i;
+
+        if (!v)
+                return NULL;
+        json_array_foreach (list, i, e)
+                v[i] = json_string_value(e);
+        *ret_n = json_array_size(list);
+        return v;
+}
+
+static int
+build_spec(const struct build *b, json_t **ret, struct berr **err)
+{
+        const struct runtime_create_opts *o = b->o;
+        struct spec_opts so = {0};
+        struct spec_kv ann[] = {{OCI_ANNOTATION_OVERLAY, b->overlay}};
+        const struct spec_kv ping_sysctl[] = {{"net.ipv4.ping_group_range", "0 0"}};
+        _cleanup_free_ struct spec_env *env = NULL;
+        _cleanup_free_ struct spec_mount *mounts = NULL;
+        _cleanup_(strv_freep) char **vsrc = NULL, **vdst = NULL;
+        _cleanup_(json_decrefp) json_t *spec = NULL;
+        _cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
+        size_t n_env = strv_len(o->env), n_vol = strv_len(o->volumes);
+        int r;
+
+        so.rootfs = b->p->rootfs;
+        so.readonly_rootfs = o->read_only;
+        so.readonly_tmpfs = o->read_only;
+        so.annotations = ann;
+        so.n_annotations = 1;
+        so.image_config = json_object_get(b->image_config, "config");
+        so.command = (const char *const *)o->entrypoint;
+        so.n_command = strv_len(o->entrypoint);
+        so.args = (const char *const *)o->args;
+        so.n_args = strv_len(o->args);
+        so.literal_args = true;
+        if (n_env > 0 && !(env = calloc(n_env, sizeof(*env))))
+                return berr(err, ENOMEM, "env");
+        for (size_t i = 0; i < n_env; i++) {
+                char *eq = strchr(o->env[i], '=');
+                if (!eq)
+                        return berr(err, 0, "--env %s: expected NAME=VALUE", o->env[i]);
+                *eq = '\0'; /* a copy of the caller's, made in this child */
+                env[i].name = o->env[i];
+                env[i].value = eq + 1;
+                env[i].literal = true;
+        }
+        so.env = env;
+        so.n_env = n_env;
+        so.working_dir = o->workdir;
+        so.tty = o->tty;
+        so.user = o->user;
+        so.hostname = b->hostname;
+        if (o->network && strcmp(o->network, "host") == 0) {
+                so.ns[SPEC_NS_NETWORK].mode = SPEC_NS_HOST;
+        } else {
+                /* podman's default: ping without CAP_NET_RAW, in the container's own network */
+                so.sysctls = ping_sysctl;
+                so.n_sysctls = 1;
+        }
+        if (asprintf(&hosts, "%s/hosts", b->p->userdata) < 0 ||
+            asprintf(&hostname, "%s/hostname", b->p->userdata) < 0 ||
+            asprintf(&resolv, "%s/resolv.conf", b->p->userdata) < 0)
+                return berr(err, ENOMEM, "spec");
+        so.hosts_path = hosts;
+        so.hostname_path = hostname;
+        so.resolv_conf_path = resolv;
+        if (n_vol > 0) {
+                mounts = calloc(n_vol, sizeof(*mounts));
+                vsrc = calloc(n_vol + 1, sizeof(*vsrc));
+                vdst = calloc(n_vol + 1, sizeof(*vdst));
+                if (!mounts || !vsrc || !vdst)
+                        return berr(err, ENOMEM, "volumes");
+        }
+        for (size_t i = 0; i < n_vol; i++) {
+                r = parse_volume(o->volumes[i], &mounts[i], &vsrc[i], &vdst[i], err);
+                if (r < 0)
+                        return r;
+        }
+        so.mounts = mounts;
+        so.n_mounts = n_vol;
+        so.privileged = o->privileged;
+        so.cap_add = (const char *const *)o->cap_add;
+        so.n_cap_add = strv_len(o->cap_add);
+        so.cap_drop = (const char *const *)o->cap_drop;
+        so.n_cap_drop = strv_len(o->cap_drop);
+        so.resources.memory_limit = o->memory;
+        so.resources.cpu_limit_millis = o->cpu_millis;
+        so.resources.pids_limit = o->pids_limit > 0 ? o->pids_limit : 0;
+        so.resources.cpuset_cpus = o->cpuset_cpus;
+        so.cgroups_path = b->cgroups_path;
+
+        r = spec_build(&so, &spec, err);
+        if (r < 0)
+                return r;
+        /* seccomp last: the default profile depends on the capabilities the spec gives */
+        if (!o->privileged && !(o->seccomp && strcmp(o->seccomp, "unconfined") == 0)) {
+                json_t *profile = NULL;
+                size_t n_caps = 0;
+                _cleanup_free_ const char **caps = spec_caps(spec, &n_caps);
+
+                if (!caps)
+                        return berr(err, ENOMEM, "seccomp");
+                if (b->seccomp_file)
+                        profile = json_incref(b->seccomp_file);
+                else
+                        r = seccomp_profile_default(caps, n_caps, &profile, err);
+                if (r < 0)
+                        return r;
+                json_object_set_new(json_object_get(spec, "linux"), "seccomp", profile);
+        }
+        *ret = TAKE_PTR(spec);
+        return 0;
+}
+
+/*
+ * The spec, built where the container's root is mounted: a child in a new
+ * mount namespace mounts the overlay, builds, and sends the JSON back.
+ */
+static int
+build_in_rootfs(const struct build *b, json_t **ret, struct berr **err)
+{
+        int pfd[2], st;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0, cap = 0;
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return berr(err, errno, "pipe");
+        pid = fork();
+        if (pid < 0) {
+                (void)close(pfd[0]);
+                (void)close(pfd[1]);
+                return berr(err, errno, "fork");
+        }
+        if (pid == 0) {
+                struct berr *e = NULL;
+                json_t *spec = NULL;
+                char *out;
+                size_t n;
+
+                (void)close(pfd[0]);
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                        (void)berr(&e, errno, "a mount namespace to build the spec in");
+                else if (mount("overlay", b->p->rootfs, "overlay", 0, b->overlay) < 0)
+                        (void)berr(&e, errno, "mount the container's root on %s", b->p->rootfs);
+                else
+                        (void)build_spec(b, &spec, &e);
+                /* "S" and the spec, or "E" and the error */
+                if (spec)
+                        out = json_dumps(spec, JSON_INDENT(2) | JSON_SORT_KEYS);
+                else if (asprintf(&out, "%s", e && e->msg ? e->msg : "failed") < 0)
+                        out = NULL;
+                if (!out)
+                        _exit(1);
+                n = strlen(out);
+                if (write(pfd[1], spec ? "S" : "E", 1) != 1 || write(pfd[1], out, n) != (ssize_t)n)
+                        _exit(1);
+                _exit(0);
+        }
+        (void)close(pfd[1]);
+        for (;;) {
+                ssize_t n;
+                if (cap - len < 4096) {
+                        char *t;
+                        cap = cap ? cap * 2 : 65536;
+                        if (cap > SPEC_MAX || !(t = realloc(text, cap)))
+                                break;
+                        text = t;
+                }
+                n = read(pfd[0], text + len, cap - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+        }
+        (void)close(pfd[0]);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!text || len < 1)
+                return berr(err, EIO, "building the container's spec failed");
+        text[len] = '\0';
+        if (text[0] == 'E')
+                return berr(err, 0, "%s", text + 1);
+        *ret = json_loads(text + 1, 0, NULL);
+        return *ret ? 0 : berr(err, EIO, "building the container's spec failed");
+}
+
+int
+runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runtime_create_opts *o,
+               char **ret_id, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL, *image_config = NULL, *spec = NULL,
+                                       *seccomp_file = NULL, *changes = NULL, *cmd = NULL;
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        _cleanup_free_ char *name = NULL, *id = NULL, *overlay = NULL, *cgpath = NULL,
+                            *hostname = NULL;
+        struct storage_image img = {0};
+        struct build b = {0};
+        const char *network = o->network ? o->network : "private";
+        json_t *labels;
+        int r;
+
+        if (o->name && !valid_name(o->name))
+                return berr(err, 0, "container name \"%s\": expected [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                            o->name);
+        if (strcmp(network, "private") != 0 && strcmp(network, "none") != 0 &&
+            strcmp(network, "host") != 0)
+                return berr(err, 0,
+                            "--network %s: expected none, host or private (bridge networks come "
+                            "with pods)",
+                            network);
+        if (o->runtime && o->runtime[0] && strcmp(o->runtime, "runc") != 0 &&
+            strcmp(o->runtime, "crun") != 0 && access(o->runtime, X_OK) < 0)
+                return berr(err, errno,
+                            "--runtime %s: expected runc, crun or the path of an OCI "
+                            "runtime",
+                            o->runtime);
+        if (o->tty && o->runtime && o->runtime[0])
+                return berr(err, 0,
+                            "--tty with --runtime %s: a terminal is only given by the built-in "
+                            "executor so far",
+                            o->runtime);
+        if (o->seccomp && strcmp(o->seccomp, "unconfined") != 0) {
+                r = seccomp_profile_read(o->seccomp, NULL, 0, &seccomp_file, err);
+                if (r < 0)
+                        return r;
+        }
+        r = storage_image_find(s, o->image, &img, err);
+        if (r < 0)
+                return r;
+        r = storage_image_config(s, img.id, &image_config, err);
+        if (r < 0)
+                goto out_img;
+
+        name = o->name ? strdup(o->name) : make_name();
+        labels = json_object();
+        for (char **l = o->labels; l && *l; l++) {
+                char *eq = strchr(*l, '=');
+                _cleanup_free_ char *k = strndup(*l, eq ? (size_t)(eq - *l) : strlen(*l));
+                if (k)
+                        json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+        }
+        rec = json_pack("{s:s?, s:s, s:s, s:s, s:b, s:b, s:s, s:I, s:I, s:o}", "name", name,
+                        "imageId", img.id, "imageName", img.n_names > 0 ? img.names[0] : img.id,
+                        "runtime", o->runtime ? o->runtime : "", "tty", o->tty, "autoRemove",
+                        o->auto_remove, "stopSignal", o->stop_signal ? o->stop_signal : "",
+                        "stopTimeout", (json_int_t)(o->stop_timeout < 0 ? 10 : o->stop_timeout),
+                        "logMaxSize", (json_int_t)o->log_max_size, "labels", labels);
+        if (!rec || !name) {
+                r = berr(err, ENOMEM, "container record");
+                goto out_img;
+        }
+        json_object_set_new(rec, "attached", json_boolean(o->attached));
+        /* who is creating it: a record whose creator died is a create that failed */
+        json_object_set_new(rec, "creatorPid", json_integer(getpid()));
+        json_object_set_new(rec, "creatorStart",
+                            json_integer((json_int_t)container_pid_start(getpid())));
+        r = storage_container_create(s, rec, &id, err);
+        if (r < 0)
+                goto out_img;
+
+        r = container_paths(s, ctx, id, &p, err);
+        if (r < 0)
+                goto fail;
+        if (asprintf(&cgpath, "/berth/%s", id) < 0 ||
+            !(hostname = o->hostname ? strdup(o->hostname) : strndup(id, 12))) {
+                r = berr(err, ENOMEM, "container");
+                goto fail;
+        }
+        r = make_run_dirs(ctx, &p, err);
+        if (r < 0)
+                goto fail;
+        r = write_etc_files(&p, hostname, network, err);
+        if (r < 0)
+                goto fail;
+        r = overlay_options(s, img.id, &p, &overlay, err);
+        if (r < 0)
+                goto fail;
+
+        b.o = o;
+        b.p = &p;
+        b.overlay = overlay;
+        b.hostname = hostname;
+        b.id = id;
+        b.cgroups_path = cgpath;
+        b.image_config = image_config;
+        b.seccomp_file = seccomp_file;
+        r = build_in_rootfs(&b, &spec, err);
+        if (r < 0)
+                goto fail;
+        {
+                _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2) | JSON_SORT_KEYS);
+                r = text ? write_text(p.userdata, "config.json", text, err)
+                         : berr(err, ENOMEM, "write %s", p.config);
+                if (r < 0)
+                        goto fail;
+        }
+        cmd = json_deep_copy(json_object_get(json_object_get(spec, "process"), "args"));
+        changes = json_pack("{s:s, s:s, s:o, s:s}", "state", "created", "cgroupPath", cgpath,
+                            "command", cmd ? json_incref(cmd) : json_array(), "network", network);
+        if (changes && !o->stop_signal) {
+                /* the image's StopSignal, as the spec's annotation has it */
+                const char *sig =
+                        json_string_value(json_object_get(json_object_get(spec, "annotations"),
+                                                          "org.opencontainers.image.stopSignal"));
+                if (sig)
+                        json_object_set_new(changes, "stopSignal", json_string(sig));
+        }
+        r = changes ? storage_container_update(s, id, changes, true, err)
+                    : berr(err, ENOMEM, "record");
+        if (r < 0)
+                goto fail;
+        *ret_id = TAKE_PTR(id);
+        storage_image_clear(&img);
+        return 0;
+fail:
+        if (p.run)
+                (void)rmdir(p.rootfs), (void)rmdir(p.run);
+        (void)storage_container_remove(s, id, NULL);
+out_img:
+        storage_image_clear(&img);
+        return r;
+}

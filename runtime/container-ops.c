@@ -1,0 +1,435 @@
+/*
+ * runtime/container-ops.c: stop, kill, rm, wait, ps, inspect and logs.
+ * Signals go through a pidfd opened on the recorded pid after checking
+ * its start time, so a pid the kernel has given to another process since
+ * is never signalled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "crilog.h"
+#include "runtime.h"
+#include "storage/storage.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+#include "util/ctx.h"
+#include "util/fs.h"
+
+int
+runtime_signal_from_name(const char *name)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } table[] = {
+                {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+                {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},
+                {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+                {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+                {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+                {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+                {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+                {"PWR", SIGPWR},       {"SYS", SIGSYS},
+        };
+        char *end;
+        long n;
+
+        if (!name || !name[0])
+                return -1;
+        n = strtol(name, &end, 10);
+        if (*end == '\0')
+                return n > 0 && n < NSIG ? (int)n : -1;
+        if (strncasecmp(name, "SIG", 3) == 0)
+                name += 3;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strcasecmp(table[i].name, name) == 0)
+                        return table[i].sig;
+        return -1;
+}
+
+static int
+pidfd_of(const json_t *rec, const char *field)
+{
+        json_int_t pid = json_integer_value(json_object_get(rec, field));
+        int fd;
+
+        if (pid <= 0)
+                return -ESRCH;
+        fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+        if (fd < 0)
+                return -errno;
+        /* opened, then checked: the pidfd holds on to the process we checked */
+        if (!container_process_alive(rec, field,
+                                     strcmp(field, "pid") == 0 ? "pidStart" : "monitorStart")) {
+                (void)close(fd);
+                return -ESRCH;
+        }
+        return fd;
+}
+
+/* wait until fd (a pidfd) says its process exited, up to ms (< 0: for ever) */
+static bool
+wait_pidfd(int fd, int ms)
+{
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r;
+
+        do
+                r = poll(&p, 1, ms);
+        while (r < 0 && errno == EINTR);
+        return r > 0;
+}
+
+/*
+ * Bring a record up to date with the processes:
+ * - "creating" whose creator is gone: a create that died half-way; it is
+ *   removed (*rec becomes NULL);
+ * - "running" with an exit file: the container exited and its monitor is
+ *   finishing; the record is shown exited (the monitor writes it so soon);
+ * - "running" with neither the container nor its monitor alive: the monitor
+ *   died (kill -9, a reboot); its cleanup is run here, once.
+ */
+static int
+refresh(struct storage *s, const struct berth_ctx *ctx, json_t **rec, struct berr **err)
+{
+        const char *state = json_string_value(json_object_get(*rec, "state"));
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        _cleanup_(json_decrefp) json_t *ex = NULL;
+        _cleanup_free_ char *id = NULL;
+        _cleanup_close_ int mfd = -EBADF;
+        int r;
+
+        if (!state || (strcmp(state, "running") != 0 && strcmp(state, "creating") != 0))
+                return 0;
+        id = strdup(json_string_value(json_object_get(*rec, "id")));
+        if (!id)
+                return berr(err, ENOMEM, "container");
+        if (strcmp(state, "creating") == 0) {
+                if (container_process_alive(*rec, "creatorPid", "creatorStart"))
+                        return 0;
+                r = container_paths(s, ctx, id, &p, err);
+                if (r < 0)
+                        return r;
+                (void)rmdir(p.rootfs);
+                (void)rm_rf_at(AT_FDCWD, p.run);
+                r = storage_container_remove(s, id, err);
+                json_decref(*rec);
+                *rec = NULL;
+                return r;
+        }
+        mfd = pidfd_of(*rec, "monitorPid");
+        if (mfd >= 0 || container_alive(*rec)) {
+                r = container_paths(s, ctx, id, &p, err);
+                if (r == 0 && (ex = json_load_file(p.exit, 0, NULL))) {
+                        json_object_update(*rec, ex);
+                        json_object_set_new(*rec, "state", json_string("exited"));
+                        json_object_set_new(*rec, "pid", json_integer(0));
+                }
+                return 0;
+        }
+        r = runtime_internal_cleanup(s, ctx, id, false, err);
+        if (r < 0)
+                return r;
+        json_decref(*rec);
+        *rec = NULL;
+        r = storage_container_find(s, id, rec, err);
+        return r == -ENOENT ? 0 : r;
+}
+
+static int
+find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **rec,
+     struct berr **err)
+{
+        int r = storage_container_find(s, what, rec, err);
+
+        if (r == 0)
+                r = refresh(s, ctx, rec, err);
+        if (r == 0 && !*rec)
+                r = berr(err, ENOENT, "no container with name or ID \"%s\" found", what);
+        return r;
+}
+
+static bool
+is_running(const json_t *rec)
+{
+        const char *state = json_string_value(json_object_get(rec, "state"));
+        return state && strcmp(state, "running") == 0;
+}
+
+/* wait for the monitor to record the exit (it exits right after) */
+static int
+wait_monitor(struct storage *s, const char *id, int ms, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_close_ int mfd = -EBADF;
+        int r = storage_container_find(s, id, &rec, err);
+
+        if (r < 0)
+                return r;
+        mfd = pidfd_of(rec, "monitorPid");
+        if (mfd < 0)
+                return 0;
+        if (!wait_pidfd(mfd, ms))
+                return berr(err, ETIMEDOUT, "container %s: its monitor did not finish", id);
+        return 0;
+}
+
+int
+runtime_kill(struct storage *s, const struct berth_ctx *ctx, const char *what, int sig,
+             struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r = find(s, ctx, what, &rec, err);
+
+        if (r < 0)
+                return r;
+        fd = is_running(rec) ? pidfd_of(rec, "pid") : -ESRCH;
+        if (fd < 0)
+                return berr(err, 0, "can only kill running containers. %s is in state %s", what,
+                            json_string_value(json_object_get(rec, "state")));
+        if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+                return berr(err, errno, "signal container %s", what);
+        return 0;
+}
+
+int
+runtime_stop(struct storage *s, const struct berth_ctx *ctx, const char *what, int timeout,
+             struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *id;
+        int sig, r;
+
+        r = find(s, ctx, what, &rec, err);
+        if (r < 0)
+                return r;
+        id = json_string_value(json_object_get(rec, "id"));
+        if (!is_running(rec))
+                return 0;
+        if (timeout < 0)
+                timeout = (int)json_integer_value(json_object_get(rec, "stopTimeout"));
+        sig = runtime_signal_from_name(json_string_value(json_object_get(rec, "stopSignal")));
+        if (sig < 0)
+                sig = SIGTERM;
+        fd = pidfd_of(rec, "pid");
+        if (fd >= 0) {
+                if (timeout > 0 && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 &&
+                    errno != ESRCH)
+                        return berr(err, errno, "signal container %s", what);
+                if (timeout == 0 || !wait_pidfd(fd, timeout * 1000)) {
+                        if (timeout > 0)
+                                fprintf(stderr,
+                                        "berth: StopSignal %d failed to stop container %s in %d "
+                                        "seconds, resorting to SIGKILL\n",
+                                        sig, json_string_value(json_object_get(rec, "name")),
+                                        timeout);
+                        if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0 &&
+                            errno != ESRCH)
+                                return berr(err, errno, "kill container %s", what);
+                        (void)wait_pidfd(fd, 10000);
+                }
+        }
+        return wait_monitor(s, id, 15000, err);
+}
+
+int
+runtime_wait(struct storage *s, const struct berth_ctx *ctx, const char *what, int *ret_exit_code,
+             struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_free_ char *id = NULL;
+        int r = find(s, ctx, what, &rec, err);
+
+        if (r < 0)
+                return r;
+        id = strdup(json_string_value(json_object_get(rec, "id")));
+        if (!id)
+                return berr(err, ENOMEM, "wait");
+        /* the exit file says it first; the monitor's pidfd wakes us when it is gone */
+        while (is_running(rec)) {
+                _cleanup_close_ int mfd = pidfd_of(rec, "monitorPid");
+                if (mfd >= 0)
+                        (void)wait_pidfd(mfd, 20);
+                json_decref(rec);
+                rec = NULL;
+                r = find(s, ctx, id, &rec, err);
+                if (r < 0)
+                        return r;
+        }
+        /* an attached run cleans up after its container itself: its monitor leaves that to it */
+        if (json_is_true(json_object_get(rec, "attached"))) {
+                r = runtime_internal_cleanup(s, ctx, id, false, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret_exit_code = (int)json_integer_value(json_object_get(rec, "exitCode"));
+        return 0;
+}
+
+int
+runtime_remove(struct storage *s, const struct berth_ctx *ctx, const char *what, bool force,
+               int timeout, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        const char *id;
+        int r = find(s, ctx, what, &rec, err);
+
+        if (r < 0)
+                return r;
+        id = json_string_value(json_object_get(rec, "id"));
+        if (is_running(rec)) {
+                if (!force)
+                        return berr(err, 0,
+                                    "cannot remove container %s as it is running - running "
+                                    "containers cannot be removed without force",
+                                    what);
+                r = runtime_stop(s, ctx, id, timeout, err);
+                if (r < 0)
+                        return r;
+        }
+        r = container_paths(s, ctx, id, &p, err);
+        if (r < 0)
+                return r;
+        (void)rmdir(p.rootfs);
+        (void)rm_rf_at(AT_FDCWD, p.run);
+        return storage_container_remove(s, id, err);
+}
+
+static int
+cmp_created(const void *a, const void *b)
+{
+        json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "created"));
+        json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "created"));
+        return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int
+runtime_list(struct storage *s, const struct berth_ctx *ctx, json_t **ret, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *all = NULL, *out = NULL;
+        _cleanup_free_ json_t **v = NULL;
+        json_t *c;
+        size_t i, n;
+        int r;
+
+        r = storage_containers(s, &all, err);
+        if (r < 0)
+                return r;
+        n = json_array_size(all);
+        v = calloc(n + 1, sizeof(*v));
+        out = json_array();
+        if (!v || !out)
+                return berr(err, ENOMEM, "ps");
+        json_array_foreach (all, i, c) {
+                json_t *rec = json_incref(c);
+                if (refresh(s, ctx, &rec, NULL) < 0 || !rec) {
+                        json_decref(rec);
+                        continue;
+                }
+                v[i] = rec;
+        }
+        qsort(v, n, sizeof(*v), cmp_created);
+        for (i = 0; i < n; i++)
+                if (v[i])
+                        json_array_append_new(out, v[i]);
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int
+runtime_inspect(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **ret,
+                struct berr **err)
+{
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        json_t *rec = NULL, *spec;
+        int r = find(s, ctx, what, &rec, err);
+
+        if (r < 0)
+                return r;
+        r = container_paths(s, ctx, json_string_value(json_object_get(rec, "id")), &p, err);
+        if (r < 0) {
+                json_decref(rec);
+                return r;
+        }
+        spec = json_load_file(p.config, 0, NULL);
+        if (spec)
+                json_object_set_new(rec, "spec", spec);
+        json_object_set_new(rec, "logPath", json_string(p.log));
+        json_object_set_new(rec, "bundle", json_string(p.userdata));
+        json_object_set_new(rec, "configPath", json_string(p.config));
+        *ret = rec;
+        return 0;
+}
+
+struct follow_stop {
+        const struct runtime_logs_opts *o;
+        const char *exit_path;
+};
+
+/* following ends when the caller says so, or when the exit file appears (the log is whole then) */
+static bool
+follow_stop(void *userdata)
+{
+        struct follow_stop *f = userdata;
+
+        if (f->o->stop && f->o->stop(f->o->userdata))
+                return true;
+        return access(f->exit_path, F_OK) == 0;
+}
+
+int
+runtime_logs(struct storage *s, const struct berth_ctx *ctx, const char *what,
+             const struct runtime_logs_opts *o, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        _cleanup_close_ int dfd = -EBADF, mfd = -EBADF;
+        struct crilog_follow_opts fo = CRILOG_FOLLOW_OPTS_INIT;
+        int r = find(s, ctx, what, &rec, err);
+
+        if (r < 0)
+                return r;
+        r = container_paths(s, ctx, json_string_value(json_object_get(rec, "id")), &p, err);
+        if (r < 0)
+                return r;
+        dfd = open(p.userdata, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return berr(err, errno, "open %s", p.userdata);
+        fo.read.timestamps = o->timestamps;
+        fo.read.since = o->since;
+        fo.read.until = o->until;
+        fo.read.tail = o->tail;
+        fo.read.stderr_fd = STDERR_FILENO;
+        if (o->follow && is_running(rec)) {
+                struct follow_stop fs = {.o = o, .exit_path = p.exit};
+                mfd = pidfd_of(rec, "monitorPid");
+                if (mfd >= 0) {
+                        fo.stop_fd = mfd;
+                        fo.stop = follow_stop;
+                        fo.userdata = &fs;
+                        r = crilog_follow(dfd, "ctr.log", &fo, STDOUT_FILENO, err);
+                        return r == -ENOENT ? 0 : r;
+                }
+        }
+        r = crilog_read(dfd, "ctr.log", &fo.read, STDOUT_FILENO, err);
+        return r == -ENOENT ? 0 : r;
+}
+
+int
+runtime_parse_time(const char *s, struct timespec now, struct timespec *ret)
+{
+        return crilog_parse_time(s, now, ret, NULL);
+}

@@ -1,0 +1,47 @@
+/* runtime/container.h: where a container's files are (private to runtime/) */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct berr;
+struct berth_ctx;
+struct storage;
+
+struct container_paths {
+        char *dir;      /* ROOT/containers/<id> */
+        char *userdata; /* dir/userdata: the bundle */
+        char *config;   /* userdata/config.json */
+        char *log;      /* userdata/ctr.log */
+        char *exit;     /* userdata/exit: written by the monitor */
+        char *upper, *work;
+        char *run;    /* RUNROOT/containers/<id> */
+        char *rootfs; /* run/rootfs */
+};
+
+int container_paths(struct storage *s, const struct berth_ctx *ctx, const char *id,
+                    struct container_paths *ret, struct berr **err);
+void container_paths_clear(struct container_paths *p);
+
+/* The start time of pid (field 22 of /proc/PID/stat), 0 when it is gone. */
+unsigned long long container_pid_start(pid_t pid);
+
+/*
+ * Whether the record's process still runs: its pid exists with the start
+ * time recorded (so a reused pid is not taken for it).
+ */
+bool container_alive(const json_t *rec);
+/* The same for any pid and start time the record keeps ("monitorPid", "monitorStart"). */
+bool container_process_alive(const json_t *rec, const char *pid_field, const char *start_field);
+
+/* The monitor's berth-monitor executable. */
+char *container_monitor_path(void);
+
+/*
+ * Create the container's first process from its bundle, with our own
+ * standard files as its own, and record it running (with us as its
+ * monitor). The caller then becomes berth-monitor.
+ */
+int container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
+                    const struct container_paths *p, pid_t *ret_pid, struct berr **err);

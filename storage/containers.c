@@ -1,0 +1,418 @@
+/*
+ * storage/containers.c: container records and their directories.
+ *
+ *   ROOT/containers/<id>/container.json   the record (written atomically)
+ *   ROOT/containers/<id>/upper, work      the overlay's writable layer
+ *   ROOT/containers/<id>/userdata/        config.json, hosts, resolv.conf, logs
+ *
+ * A record is written with state "creating" before anything else is made
+ * for it, so a crash leaves a record the next run can find and clean up.
+ * Changes to records take the store lock; readers never wait.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define ID_HEX 64
+
+/*
+ * Write a container record. durable: fsync'ed as store_write_json() does,
+ * for what must survive a power loss (a container that was created). The
+ * run state (running, exited) need not: after a crash the machine runs
+ * nothing anyway, and the next berth command works out the truth from the
+ * processes; the rename alone keeps each record whole for readers.
+ */
+static int
+record_write(int cfd, const json_t *rec, bool durable, struct berr **err)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[64];
+        size_t len;
+
+        if (durable)
+                return store_write_json(cfd, "container.json", rec, err);
+        text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
+        if (!text)
+                return berr(err, ENOMEM, "container record");
+        len = strlen(text);
+        snprintf(tmp, sizeof(tmp), ".container.json.tmp.%d", (int)getpid());
+        fd = openat(cfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return berr(err, errno, "create %s", tmp);
+        if (write(fd, text, len) != (ssize_t)len || renameat(cfd, tmp, cfd, "container.json") < 0) {
+                int e = errno ? errno : EIO;
+                (void)unlinkat(cfd, tmp, 0);
+                return berr(err, e, "write the container record");
+        }
+        return 0;
+}
+
+static int
+containers_dir(struct storage *s, int *ret_fd, struct berr **err)
+{
+        int fd;
+
+        if (mkdirat(s->root_fd, "containers", 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s/containers", s->root);
+        fd = openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return berr(err, errno, "open %s/containers", s->root);
+        *ret_fd = fd;
+        return 0;
+}
+
+static bool
+is_id(const char *s)
+{
+        size_t n = 0;
+
+        for (; s[n]; n++)
+                if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+                        return false;
+        return n == ID_HEX;
+}
+
+int
+storage_containers(struct storage *s, json_t **ret, struct berr **err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_(json_decrefp) json_t *all = json_array();
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        if (!all)
+                return berr(err, ENOMEM, "containers");
+        r = containers_dir(s, &fd, err);
+        if (r < 0)
+                return r;
+        d = fdopendir(TAKE_FD(fd));
+        if (!d)
+                return berr(err, errno, "read %s/containers", s->root);
+        while ((de = readdir(d))) {
+                _cleanup_close_ int cfd = -EBADF;
+                json_t *rec = NULL;
+
+                if (!is_id(de->d_name))
+                        continue;
+                cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (cfd < 0 || store_read_json(cfd, "container.json", &rec, NULL) < 0)
+                        continue;
+                if (!json_is_object(rec)) {
+                        json_decref(rec);
+                        continue;
+                }
+                json_array_append_new(all, rec);
+        }
+        closedir(d);
+        *ret = TAKE_PTR(all);
+        return 0;
+}
+
+int
+storage_container_find(struct storage *s, const char *what, json_t **ret, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *hit = NULL, *c;
+        size_t i, hits = 0, wl = strlen(what);
+        int r;
+
+        r = storage_containers(s, &all, err);
+        if (r < 0)
+                return r;
+        /* a name first, then an id or a unique id prefix, as podman looks them up */
+        json_array_foreach (all, i, c)
+                if (json_is_string(json_object_get(c, "name")) &&
+                    strcmp(json_string_value(json_object_get(c, "name")), what) == 0) {
+                        *ret = json_incref(c);
+                        return 0;
+                }
+        json_array_foreach (all, i, c) {
+                const char *id = json_string_value(json_object_get(c, "id"));
+                if (id && wl > 0 && strncmp(id, what, wl) == 0) {
+                        hit = c;
+                        hits++;
+                }
+        }
+        if (hits > 1)
+                return berr(err, EINVAL, "%s: the ID prefix matches %zu containers, expected one",
+                            what, hits);
+        if (!hit)
+                return berr(err, ENOENT, "no container with name or ID \"%s\" found", what);
+        *ret = json_incref(hit);
+        return 0;
+}
+
+static int
+container_fd(struct storage *s, const char *id, int *ret, struct berr **err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int cfd, r;
+
+        if (!is_id(id))
+                return berr(err, EINVAL, "%s: not a container ID", id);
+        r = containers_dir(s, &fd, err);
+        if (r < 0)
+                return r;
+        cfd = openat(fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (cfd < 0)
+                return berr(err, errno, "open the container %s", id);
+        *ret = cfd;
+        return 0;
+}
+
+int
+storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err)
+{
+        _cleanup_close_ int fd = -EBADF, cfd = -EBADF;
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        const char *name = json_string_value(json_object_get(rec, "name"));
+        unsigned char raw[ID_HEX / 2];
+        char id[ID_HEX + 1];
+        struct timespec now;
+        json_t *c;
+        size_t i;
+        int r;
+
+        if (!name)
+                return berr(err, EINVAL, "container record without a name");
+        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+                return berr(err, errno, "make a container ID");
+        for (i = 0; i < sizeof(raw); i++)
+                snprintf(id + 2 * i, 3, "%02x", raw[i]);
+        r = containers_dir(s, &fd, err);
+        if (r < 0)
+                return r;
+        r = store_lock(s, err);
+        if (r < 0)
+                return r;
+        r = storage_containers(s, &all, err);
+        if (r < 0)
+                goto out;
+        json_array_foreach (all, i, c)
+                if (json_is_string(json_object_get(c, "name")) &&
+                    strcmp(json_string_value(json_object_get(c, "name")), name) == 0) {
+                        r = berr(err, EEXIST,
+                                 "the container name \"%s\" is already in use by %.12s. You have "
+                                 "to remove that container to be able to reuse that name",
+                                 name, json_string_value(json_object_get(c, "id")));
+                        goto out;
+                }
+        if (mkdirat(fd, id, 0700) < 0) {
+                r = berr(err, errno, "create %s/containers/%s", s->root, id);
+                goto out;
+        }
+        cfd = openat(fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (cfd < 0) {
+                r = berr(err, errno, "open %s/containers/%s", s->root, id);
+                goto out;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        json_object_set_new(rec, "id", json_string(id));
+        json_object_set_new(rec, "created",
+                            json_integer((json_int_t)now.tv_sec * 1000000000 + now.tv_nsec));
+        json_object_set_new(rec, "state", json_string("creating"));
+        r = record_write(cfd, rec, false, err);
+        if (r < 0)
+                goto out;
+        if ((mkdirat(cfd, "upper", 0755) < 0 && errno != EEXIST) ||
+            (mkdirat(cfd, "work", 0700) < 0 && errno != EEXIST) ||
+            (mkdirat(cfd, "userdata", 0700) < 0 && errno != EEXIST)) {
+                r = berr(err, errno, "create the directories of container %s", id);
+                goto out;
+        }
+        *ret_id = strdup(id);
+        if (!*ret_id)
+                r = berr(err, ENOMEM, "container");
+out:
+        store_unlock(s);
+        return r;
+}
+
+int
+storage_container_update(struct storage *s, const char *id, const json_t *changes, bool durable,
+                         struct berr **err)
+{
+        _cleanup_close_ int cfd = -EBADF;
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        int r;
+
+        r = container_fd(s, id, &cfd, err);
+        if (r < 0)
+                return r;
+        r = store_lock(s, err);
+        if (r < 0)
+                return r;
+        r = store_read_json(cfd, "container.json", &rec, err);
+        if (r == -ENOENT)
+                r = berr(err, ENOENT, "container %s: no record", id);
+        if (r == 0 && json_object_update(rec, (json_t *)changes) < 0)
+                r = berr(err, ENOMEM, "container %s", id);
+        if (r == 0)
+                r = record_write(cfd, rec, durable, err);
+        store_unlock(s);
+        return r;
+}
+
+int
+storage_container_dir(struct storage *s, const char *id, char **ret, struct berr **err)
+{
+        if (!is_id(id))
+                return berr(err, EINVAL, "%s: not a container ID", id);
+        if (asprintf(ret, "%s/containers/%s", s->root, id) < 0)
+                return berr(err, ENOMEM, "container");
+        return 0;
+}
+
+int
+storage_container_remove(struct storage *s, const char *id, struct berr **err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *dead = NULL;
+        int r;
+
+        if (!is_id(id))
+                return berr(err, EINVAL, "%s: not a container ID", id);
+        r = containers_dir(s, &fd, err);
+        if (r < 0)
+                return r;
+        /* renamed first, so a crash half-way leaves no record that looks whole */
+        if (asprintf(&dead, ".removing-%s", id) < 0)
+                return berr(err, ENOMEM, "container");
+        r = store_lock(s, err);
+        if (r < 0)
+                return r;
+        if (renameat(fd, id, fd, dead) < 0 && errno != ENOENT)
+                r = berr(err, errno, "remove the container %s", id);
+        store_unlock(s);
+        if (r < 0)
+                return r;
+        r = rm_rf_at(fd, dead);
+        if (r < 0 && r != -ENOENT)
+                return berr(err, -r, "remove %s/containers/%s", s->root, id);
+        return 0;
+}
+
+bool
+storage_image_in_use(struct storage *s, const char *image_id, char **ret_container)
+{
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        json_t *c;
+        size_t i;
+
+        if (storage_containers(s, &all, NULL) < 0)
+                return false;
+        json_array_foreach (all, i, c) {
+                const char *img = json_string_value(json_object_get(c, "imageId"));
+                if (img && strcmp(img, image_id) == 0) {
+                        if (ret_container)
+                                *ret_container =
+                                        strdup(json_string_value(json_object_get(c, "name")) ?: "");
+                        return true;
+                }
+        }
+        return false;
+}
+
+int
+storage_image_layer_dirs(struct storage *s, const char *image_id, char ***ret, size_t *ret_n,
+                         struct berr **err)
+{
+        struct storage_image img;
+        char **dirs;
+        int r;
+
+        r = storage_image_find(s, image_id, &img, err);
+        if (r < 0)
+                return r;
+        dirs = calloc(img.n_layers + 1, sizeof(*dirs));
+        if (!dirs) {
+                storage_image_clear(&img);
+                return berr(err, ENOMEM, "layers");
+        }
+        for (size_t i = 0; i < img.n_layers; i++) {
+                struct stat st;
+                if (asprintf(&dirs[i], "%s/layers/%s/diff", s->root, img.layers[i]) < 0 ||
+                    stat(dirs[i], &st) < 0) {
+                        r = berr(err, errno ? errno : ENOMEM, "layer %s of image %.12s",
+                                 img.layers[i], img.id);
+                        for (size_t k = 0; k <= i; k++)
+                                free(dirs[k]);
+                        free(dirs);
+                        storage_image_clear(&img);
+                        return r;
+                }
+        }
+        *ret_n = img.n_layers;
+        *ret = dirs;
+        storage_image_clear(&img);
+        return 0;
+}
+
+/* Leftovers of removals a crash interrupted (caller holds the store lock). */
+void
+store_clean_container_leftovers(struct storage *s)
+{
+        _cleanup_close_ int fd =
+                openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        (void)TAKE_FD(fd); /* the DIR owns it now */
+        while ((de = readdir(d))) {
+                struct stat st;
+                char rec[300];
+
+                if (strncmp(de->d_name, ".removing-", 10) == 0) {
+                        (void)rm_rf_at(dirfd(d), de->d_name);
+                        continue;
+                }
+                /* a create that died before its first record (made under this lock) */
+                if (!is_id(de->d_name))
+                        continue;
+                snprintf(rec, sizeof(rec), "%.64s/container.json", de->d_name);
+                if (fstatat(dirfd(d), rec, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                        (void)rm_rf_at(dirfd(d), de->d_name);
+        }
+        closedir(d);
+}
+
+const char *
+storage_root(const struct storage *s)
+{
+        return s->root;
+}
+
+int
+storage_image_config(struct storage *s, const char *image_id, json_t **ret, struct berr **err)
+{
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        if (!is_id(image_id))
+                return berr(err, EINVAL, "%s: not an image ID", image_id);
+        if (asprintf(&p, "images/%s/config", image_id) < 0)
+                return berr(err, ENOMEM, "image config");
+        r = store_read_json(s->root_fd, p, ret, err);
+        if (r == -ENOENT)
+                return berr(err, ENOENT, "image %.12s has no config", image_id);
+        return r;
+}

@@ -1,0 +1,168 @@
+/* storage/layer-commit.c: one layer into the store, shared by pull and load */
+#include "layer-commit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "extract.h"
+#include "store.h"
+#include "tar-split.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+
+int
+layer_chain_ids(char *const *diff_ids, size_t n, char (*out)[DIGEST_STRING_MAX])
+{
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *text = NULL;
+                int r;
+
+                if (i == 0) {
+                        snprintf(out[0], DIGEST_STRING_MAX, "%s", diff_ids[0]);
+                        continue;
+                }
+                if (asprintf(&text, "%s %s", out[i - 1], diff_ids[i]) < 0)
+                        return -ENOMEM;
+                r = digest_buffer(text, strlen(text), out[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int
+layer_commit_begin(struct storage *s, const char *chain_hex, struct layer_commit *c,
+                   struct berr **err)
+{
+        int r;
+
+        c->s = s;
+        if (chain_hex != c->chain_hex)
+                snprintf(c->chain_hex, sizeof(c->chain_hex), "%s", chain_hex);
+        if (store_has_layer(s, chain_hex)) {
+                c->exists = true;
+                return 0;
+        }
+        r = store_layer_lock(s, chain_hex, &c->lock_fd, err);
+        if (r < 0)
+                return r;
+        if (store_has_layer(s, chain_hex)) {
+                /* another pull or load brought it while we waited */
+                c->exists = true;
+                (void)close(c->lock_fd);
+                c->lock_fd = -EBADF;
+                return 0;
+        }
+        return store_tmpdir(s, "layer", &c->tmp_name, &c->tmp_fd, &c->tmp_lock_fd, err);
+}
+
+int
+layer_commit_extract(struct layer_commit *c, int fd, const struct extract_opts *eo,
+                     struct berr **err)
+{
+        _cleanup_(tar_split_writer_freep) struct tar_split_writer *ts = NULL;
+        _cleanup_close_ int diff_fd = -EBADF, ts_fd = -EBADF;
+        struct extract_opts o = *eo;
+        const char *what = eo->what ? eo->what : "layer";
+        int r;
+
+        if (c->tmp_fd < 0)
+                return berr(err, EINVAL, "%s: no temporary directory", what);
+        if (mkdirat(c->tmp_fd, "diff", 0755) < 0)
+                return berr(err, errno, "%s: create diff", what);
+        diff_fd = openat(c->tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (diff_fd < 0)
+                return berr(err, errno, "%s: open diff", what);
+        ts_fd = openat(c->tmp_fd, TAR_SPLIT_FILE,
+                       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (ts_fd < 0)
+                return berr(err, errno, "%s: create %s", what, TAR_SPLIT_FILE);
+        r = tar_split_writer_new(ts_fd, &ts, err);
+        if (r < 0)
+                return berr_wrap(err, "%s", what);
+        o.tar_split = ts;
+        o.ret_bytes_out = &c->unpacked;
+        r = layer_extract_fd(fd, diff_fd, &o, err);
+        if (r < 0)
+                return r;
+        if (eo->ret_bytes_out)
+                *eo->ret_bytes_out = c->unpacked;
+        /* on the disk before the layer is renamed into place, as its record is */
+        if (fsync(ts_fd) < 0)
+                return berr(err, errno, "%s: fsync %s", what, TAR_SPLIT_FILE);
+        return 0;
+}
+
+int
+layer_commit_finish(struct layer_commit *c, const char *digest, const char *diff_id,
+                    const char *media_type, uint64_t compressed_size, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        _cleanup_free_ char *from = NULL, *to = NULL;
+        int r;
+
+        if (c->exists || c->committed)
+                return 0;
+        rec = json_pack("{s:s, s:s, s:s, s:I, s:I}", "digest", digest, "diffID", diff_id,
+                        "mediaType", media_type ? media_type : "", "compressedSize",
+                        (json_int_t)compressed_size, "size", (json_int_t)c->unpacked);
+        if (!rec)
+                return berr(err, ENOMEM, "layer record");
+        r = store_write_json(c->tmp_fd, "layer.json", rec, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&from, "tmp/%s", c->tmp_name) < 0 ||
+            asprintf(&to, "layers/%s", c->chain_hex) < 0)
+                return berr(err, ENOMEM, "layer");
+        if (renameat(c->s->root_fd, from, c->s->root_fd, to) < 0)
+                return berr(err, errno, "move layer %s into place", c->chain_hex);
+        c->committed = true;
+        return 0;
+}
+
+void
+layer_commit_done(struct layer_commit *c)
+{
+        if (c->tmp_fd >= 0)
+                (void)close(c->tmp_fd);
+        if (c->tmp_name && !c->committed)
+                store_tmpdir_remove(c->s, c->tmp_name);
+        if (c->tmp_name && c->committed) {
+                /* the directory left tmp/ by its rename: its lock file is what remains */
+                _cleanup_free_ char *lock = NULL;
+
+                if (asprintf(&lock, "tmp/%s.lock", c->tmp_name) >= 0)
+                        (void)unlinkat(c->s->root_fd, lock, 0);
+        }
+        if (c->tmp_lock_fd >= 0)
+                (void)close(c->tmp_lock_fd);
+        if (c->lock_fd >= 0)
+                (void)close(c->lock_fd);
+        free(c->tmp_name);
+        c->tmp_name = NULL;
+        c->tmp_fd = c->tmp_lock_fd = c->lock_fd = -EBADF;
+}
+
+uint64_t
+layer_sizes(struct storage *s, char (*chains)[DIGEST_STRING_MAX], size_t n)
+{
+        uint64_t size = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *lp = NULL;
+                json_t *rec = NULL;
+
+                if (asprintf(&lp, "layers/%s/layer.json", digest_hex(chains[i])) >= 0 &&
+                    store_read_json(s->root_fd, lp, &rec, NULL) == 0) {
+                        size += (uint64_t)json_integer_value(json_object_get(rec, "size"));
+                        json_decref(rec);
+                }
+        }
+        return size;
+}

@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# tests/e2e/test-run.sh: containers, end to end: berth run, create, start,
+# ps, logs, exec, stop, kill, rm, inspect, wait, on the built-in executor
+# and on runc, with real namespaces, cgroups, seccomp and overlay mounts.
+# The image is built from busybox-static and pulled from a real local
+# registry once; each test copies that store.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/e2e/lib.sh
+. tests/lib/registry.sh
+. tests/lib/images.sh
+. tests/lib/exit.sh
+
+S=$(mktemp -d)
+berth_on_exit "rm -rf '$S'"
+IMG=""
+
+suite_setup() {
+	local m
+	m=$(registry_missing; images_missing)
+	if [ -n "$m" ]; then
+		SETUP_SKIP="missing: ${m//$'\n'/ }"
+		return 0
+	fi
+	images_cache_init
+	: >"$S/registries.conf"
+	registry_start >/dev/null
+	image_busybox busybox:latest >/dev/null
+	IMG=$REGISTRY/busybox:latest
+	CONTAINERS_REGISTRIES_CONF=$S/registries.conf "$BERTH" --root "$S/store" \
+		pull -q --tls-verify=false "$IMG" >/dev/null
+	registry_stop_all
+}
+
+SETUP_SKIP=""
+suite_setup
+
+need() {
+	[ -z "$SETUP_SKIP" ] || skip "$SETUP_SKIP"
+	cp -a "$S/store" "$T/store"
+	mkdir -p "$T/run"
+	# whatever a test leaves running goes when it ends
+	berth_on_exit "'$BERTH' --root '$T/store' --runroot '$T/run' rm -a -f -t 0 >/dev/null 2>&1"
+}
+
+# RUNTIME=runc runs the same suite on runc (tests/e2e/test-run-runc.sh)
+b() {
+	if [ -n "${RUNTIME:-}" ] && { [ "$1" = run ] || [ "$1" = create ]; }; then
+		local verb=$1
+		shift
+		set -- "$verb" --runtime "$RUNTIME" "$@"
+	fi
+	"$BERTH" --root "$T/store" --runroot "$T/run" "$@"
+}
+
+# nothing of the store's containers left: no cgroup, no process, no mount
+expect_nothing_left() {
+	local id
+	for id in $(ls "$T/store/containers" 2>/dev/null) $(cat "$T/ids" 2>/dev/null); do
+		[ ${#id} -eq 64 ] || continue
+		! ls -d /sys/fs/cgroup/*/berth/"$id" /sys/fs/cgroup/berth/"$id" 2>/dev/null | grep -q . ||
+			fail "cgroup of $id left behind"
+	done
+	! grep -q "$T" /proc/self/mountinfo || fail "mounts left behind: $(grep "$T" /proc/self/mountinfo)"
+	! pgrep -f "berth-monitor --id.*$T" >/dev/null || fail "monitors left behind"
+}
+
+# what a container sees of itself: identity, capabilities, security state
+WHOAMI='id; hostname; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status'
+
+test_run_foreground_output_and_exit_status() {
+	need
+	run b run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 3'
+	expect_rc 3
+	expect_grep '^out$' "$T/out"
+	expect_grep '^err$' "$T/err"
+	run b ps -a -q
+	[ ! -s "$T/out" ] || fail "--rm left a container: $(cat "$T/out")"
+}
+
+test_run_default_security() {
+	need
+	run b run --rm "$IMG" sh -c "$WHOAMI"
+	expect_rc 0
+	expect_grep 'uid=0(root) gid=0(root)' "$T/out"
+	# podman's default capabilities, no_new_privs, a seccomp filter
+	expect_grep '^CapEff:	00000000800405fb$' "$T/out"
+	expect_grep '^CapBnd:	00000000800405fb$' "$T/out"
+	expect_grep '^NoNewPrivs:	1$' "$T/out"
+	expect_grep '^Seccomp:	2$' "$T/out"
+	# masked and read-only paths
+	run b run --rm "$IMG" sh -c 'wc -c </proc/timer_list; echo 1 >/proc/sys/kernel/domainname || echo ro'
+	expect_rc 0
+	expect_grep '^0$' "$T/out"
+	expect_grep '^ro$' "$T/out"
+	# the default seccomp profile refuses what it should
+	run b run --rm "$IMG" sh -c 'swapoff -a 2>&1; echo rc=$?'
+	expect_grep 'rc=1' "$T/out"
+}
+
+test_run_security_options() {
+	need
+	run b run --rm --cap-drop ALL "$IMG" sh -c "$WHOAMI"
+	expect_rc 0
+	expect_grep '^CapEff:	0000000000000000$' "$T/out"
+	run b run --rm --cap-add NET_ADMIN "$IMG" sh -c "$WHOAMI"
+	expect_grep '^CapEff:	00000000800415fb$' "$T/out"
+	run b run --rm --user 1000:1000 "$IMG" sh -c "$WHOAMI"
+	expect_grep '^uid=1000(user) gid=1000(user)' "$T/out"
+	expect_grep '^CapEff:	0000000000000000$' "$T/out"
+	run b run --rm --privileged "$IMG" sh -c "$WHOAMI"
+	expect_grep '^Seccomp:	0$' "$T/out"
+	expect_no_grep '^CapEff:	00000000800405fb$' "$T/out"
+	run b run --rm --security-opt seccomp=unconfined "$IMG" sh -c "$WHOAMI"
+	expect_grep '^Seccomp:	0$' "$T/out"
+	expect_grep '^CapEff:	00000000800405fb$' "$T/out"
+	run b run --rm --read-only "$IMG" sh -c 'touch /x 2>&1; echo rc=$?; touch /tmp/y && echo tmp-ok'
+	expect_grep 'rc=1' "$T/out"
+	expect_grep 'tmp-ok' "$T/out"
+}
+
+test_run_env_workdir_hostname_volume() {
+	need
+	mkdir "$T/data"
+	echo from-host >"$T/data/in"
+	run b run --rm -e A=b -w /tmp -h box -v "$T/data:/data" "$IMG" \
+		sh -c 'echo A=$A; pwd; hostname; cat /data/in; echo from-ctr >/data/out'
+	expect_rc 0
+	expect_grep '^A=b$' "$T/out"
+	expect_grep '^/tmp$' "$T/out"
+	expect_grep '^box$' "$T/out"
+	expect_grep '^from-host$' "$T/out"
+	grep -q from-ctr "$T/data/out" || fail "the container's write did not reach the host"
+	run b run --rm -v "$T/data:/data:ro" "$IMG" sh -c 'echo x >/data/y 2>&1; echo rc=$?'
+	expect_grep 'rc=1' "$T/out"
+	[ ! -e "$T/data/y" ] || fail "a read-only volume was written"
+	grep -q '127.0.1.1	box' <(b run --rm -h box "$IMG" cat /etc/hosts) ||
+		fail "/etc/hosts lacks the host name"
+}
+
+test_detached_ps_logs_exec_stop_rm() {
+	need
+	run b run -d --name web --stop-timeout 1 "$IMG" \
+		sh -c 'i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done'
+	expect_rc 0
+	id=$(cat "$T/out")
+	[ ${#id} -eq 64 ] || fail "run -d printed \"$id\", expected a 64-digit ID"
+	sleep 1
+	run b ps
+	expect_grep "^${id:0:12} .*Up .* web$" "$T/out"
+	run b ps --format json
+	grep -q '"State": "running"' "$T/out" || fail "ps --format json: $(cat "$T/out")"
+	run b logs web
+	expect_grep '^tick 0$' "$T/out"
+	run b logs --tail 1 web
+	[ "$(wc -l <"$T/out")" -eq 1 ] || fail "--tail 1 printed $(wc -l <"$T/out") lines"
+	run b exec web sh -c 'echo in-exec; cat /proc/1/cmdline | tr "\0" " "; exit 5'
+	expect_rc 5
+	expect_grep '^in-exec$' "$T/out"
+	expect_grep 'while' "$T/out"
+	run b exec -u 1000 web id -u
+	expect_grep '^1000$' "$T/out"
+	run b exec web no-such-program
+	expect_rc 127
+	run b inspect -f '{{.State.Status}} {{.Name}} {{.State.Running}}' web
+	expect_grep '^running web true$' "$T/out"
+	pid=$(b inspect -f '{{.State.Pid}}' web)
+	[ -d "/proc/$pid" ] || fail "inspect's Pid $pid is not a process"
+	run b rm web
+	expect_rc 1
+	expect_grep 'running' "$T/err"
+	run b stop web
+	expect_rc 0
+	run b ps -a
+	expect_grep 'Exited (137)' "$T/out"
+	[ ! -d "/proc/$pid" ] || fail "the container's process $pid outlived stop"
+	run b wait web
+	expect_grep '^137$' "$T/out"
+	run b rm web
+	expect_rc 0
+	[ ! -d "$T/store/containers/$id" ] || fail "rm left $T/store/containers/$id"
+	[ ! -d "$T/run/containers/$id" ] || fail "rm left $T/run/containers/$id"
+}
+
+test_create_start_and_names() {
+	need
+	run b create --name c1 "$IMG" sh -c 'echo started'
+	expect_rc 0
+	run b ps -a
+	expect_grep 'Created .* c1$' "$T/out"
+	run b create --name c1 "$IMG" true
+	expect_rc 125
+	expect_grep 'already in use' "$T/err"
+	run b start c1
+	expect_rc 0
+	run b wait c1
+	expect_grep '^0$' "$T/out"
+	run b logs c1
+	expect_grep '^started$' "$T/out"
+	# started again: same container, a second run
+	run b start c1
+	expect_rc 0
+	b wait c1 >/dev/null
+	[ "$(b logs c1 | grep -c started)" -eq 2 ] || fail "a second start did not run again"
+	run b create --name 'bad name' "$IMG" true
+	expect_rc 125
+	run b create "$IMG"-missing true
+	expect_rc 125
+	run b create -v relative:/x "$IMG" true
+	expect_rc 125
+	expect_grep 'absolute' "$T/err"
+	[ "$(b ps -a -q | wc -l)" -eq 1 ] || fail "failed creates left containers: $(b ps -a)"
+}
+
+test_kill_signal() {
+	need
+	b run -d --name k "$IMG" sh -c 'trap "echo got-usr1; exit 9" USR1; while :; do sleep 0.1; done' >/dev/null
+	sleep 0.5
+	run b kill -s USR1 k
+	expect_rc 0
+	run b wait k
+	expect_grep '^9$' "$T/out"
+	b logs k | grep -q got-usr1 || fail "the signal did not reach the container"
+}
+
+test_cgroup_limits_and_oom() {
+	need
+	run b run --rm -m 64m --pids-limit 20 --cpus 0.5 "$IMG" sh -c '
+		cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null
+		cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null
+		cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null; true'
+	expect_rc 0
+	expect_grep '^67108864$' "$T/out"
+	expect_grep '^20$' "$T/out"
+	expect_grep '50000' "$T/out"
+	# the OOM killer, reported as podman does
+	run b run --name oom -m 16m "$IMG" sh -c 'exec dd if=/dev/zero of=/dev/null bs=64M count=1'
+	expect_rc 137
+	run b inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom
+	expect_grep '^true 137$' "$T/out"
+	id=$(b inspect -f '{{.Id}}' oom)
+	[ ! -d "/sys/fs/cgroup/memory/berth/$id" ] && [ ! -d "/sys/fs/cgroup/berth/$id" ] ||
+		fail "the cgroup of $id outlived its container"
+}
+
+test_runc_sees_the_same() {
+	need
+	command -v runc >/dev/null || skip "runc is not installed"
+	local opts
+	for opts in "" "--cap-drop ALL" "--user 1000:1000" "--read-only"; do
+		# shellcheck disable=SC2086 # options are words
+		b run --rm $opts "$IMG" sh -c "$WHOAMI; grep -c . /proc/mounts >/dev/null; ls /dev" >"$T/builtin" ||
+			fail "built-in executor failed with \"$opts\""
+		# shellcheck disable=SC2086
+		b run --rm --runtime runc $opts "$IMG" sh -c "$WHOAMI; grep -c . /proc/mounts >/dev/null; ls /dev" >"$T/runc" ||
+			fail "runc failed with \"$opts\": $(cat "$T/runc")"
+		# the host names differ (each container its own); the rest must not
+		sed -i 2d "$T/builtin" "$T/runc"
+		expect_same "$T/runc" "$T/builtin"
+	done
+}
+
+test_monitor_killed_is_cleaned_up() {
+	need
+	b run -d --name m "$IMG" sleep 1000 >/dev/null
+	mon=$(b inspect -f '{{.State.Pid}}' m)
+	id=$(b inspect -f '{{.Id}}' m)
+	monitor=$(python3 -c "import json; print(json.load(open('$T/store/containers/$id/container.json'))['monitorPid'])")
+	kill -9 "$monitor" "$mon"
+	sleep 0.3
+	run b ps -a
+	expect_rc 0
+	expect_grep 'Exited' "$T/out"
+	[ ! -d "/sys/fs/cgroup/memory/berth/$id" ] && [ ! -d "/sys/fs/cgroup/berth/$id" ] ||
+		fail "the cgroup of $id outlived its container and monitor"
+	run b rm m
+	expect_rc 0
+	echo "$id" >"$T/ids"
+	expect_nothing_left
+}
+
+test_capabilities_enforced() {
+	need
+	run b run --rm "$IMG" sh -c 'mount -t tmpfs none /tmp; echo m=$?; unshare -m true; echo u=$?'
+	expect_grep '^m=[1-9]' "$T/out"
+	expect_grep '^u=1$' "$T/out"
+	expect_grep 'Operation not permitted' "$T/err"
+	# a user gets only what is added for it
+	run b run --rm --user 1000 "$IMG" sh -c 'timeout 1 nc -l -p 80; echo rc=$?'
+	expect_grep '^rc=1$' "$T/out"
+	run b run --rm --user 1000 --cap-add NET_BIND_SERVICE "$IMG" sh -c 'timeout 1 nc -l -p 80; echo rc=$?'
+	expect_grep '^rc=143$' "$T/out"
+}
+
+test_pids_limit_holds() {
+	need
+	run b run --rm --pids-limit 10 "$IMG" sh -c 'for i in $(seq 1 15); do sleep 2 & done; echo done'
+	expect_grep "can't fork" "$T/err"
+	run b run --rm --pids-limit 50 "$IMG" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 0.1 & done; wait; echo done'
+	expect_no_grep "can't fork" "$T/err"
+}
+
+test_logs_exact_and_rotated() {
+	need
+	b run --name l --log-opt max-size=2k "$IMG" sh -c \
+		'i=0; while [ $i -lt 200 ]; do echo "line $i with some padding to make it longer"; i=$((i+1)); done; printf "no newline"' >/dev/null
+	id=$(b inspect -f '{{.Id}}' l)
+	[ -f "$T/store/containers/$id/userdata/ctr.log.1" ] || fail "the log did not rotate"
+	run b logs l
+	# a whole suffix of what was written, in order, and the unfinished last line as it is
+	last=$(grep -c '^line' "$T/out")
+	[ "$last" -gt 10 ] || fail "only $last lines kept"
+	first=$(head -1 "$T/out" | awk '{print $2}')
+	seq "$first" 199 | sed 's/.*/line & with some padding to make it longer/' >"$T/want"
+	printf 'no newline' >>"$T/want"
+	expect_same "$T/out" "$T/want"
+	run b logs --tail 2 l
+	printf 'line 199 with some padding to make it longer\nno newline' >"$T/want"
+	expect_same "$T/out" "$T/want"
+	# CRI format on disk
+	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{18}Z stdout F line 199 ' \
+		"$T/store/containers/$id/userdata/ctr.log" || fail "not the CRI log format"
+	grep -qE 'stdout P no newline$' "$T/store/containers/$id/userdata/ctr.log" ||
+		fail "the partial line is not a P record"
+}
+
+test_kill_9_of_berth_at_any_point() {
+	need
+	local i delay pid
+	for i in $(seq 1 12); do
+		delay=$(awk -v i="$i" 'BEGIN { printf "%.3f", (i - 1) * 0.02 }')
+		b run -d --name "k$i" "$IMG" sleep 1000 >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	ls "$T/store/containers" >"$T/ids" 2>/dev/null || true
+	# any berth command puts things right; then everything can go
+	run b ps -a
+	expect_rc 0
+	run b rm -a -f -t 0
+	expect_rc 0
+	sleep 0.3
+	[ -z "$(b ps -a -q)" ] || fail "containers left: $(b ps -a)"
+	expect_nothing_left
+}
+
+test_tty_and_literal_args() {
+	need
+	[ -z "${RUNTIME:-}" ] || skip "a terminal is given by the built-in executor only"
+	run b run --rm -t "$IMG" sh -c 'tty; test -t 1 && echo is-a-tty'
+	expect_rc 0
+	expect_grep '^/dev/console' "$T/out"
+	expect_grep 'is-a-tty' "$T/out"
+	# as podman: arguments are the container's, no $(VAR) expansion
+	run b run --rm -e A=x "$IMG" echo '$(A)' '$$'
+	expect_grep '^\$(A) \$\$$' "$T/out"
+	run b run --rm "$IMG" sh -c 'ip link show lo | grep -c UP'
+	expect_grep '^1$' "$T/out"
+}
+
+test_help() {
+	local c
+	for c in run create start stop kill rm ps logs exec inspect wait; do
+		run "$BERTH" "$c" --help
+		expect_rc 0
+		expect_grep "Usage: berth $c" "$T/out"
+	done
+}
+
+run_tests
