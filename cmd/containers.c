@@ -411,7 +411,7 @@ cmd_exec(struct berth_ctx *ctx, int argc, char **argv)
                 fprintf(stderr, "Error: %s\n", err->msg);
                 if (err->msg && strstr(err->msg, "not found in $PATH"))
                         return 127;
-                return strstr(err->msg, "Permission denied") ? 126 : 125;
+                return err->msg && strstr(err->msg, "Permission denied") ? 126 : 125;
         }
         return code;
 }

@@ -271,8 +271,10 @@ runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const c
         r = storage_container_update(s, json_string_value(json_object_get(rec, "id")), changes,
                                      false, err);
         if (r == 0 && json_is_true(json_object_get(rec, "autoRemove"))) {
-                (void)rmdir(p.rootfs);
-                (void)rm_rf_at(AT_FDCWD, p.run);
+                if (p.rootfs)
+                        (void)rmdir(p.rootfs);
+                if (p.run)
+                        (void)rm_rf_at(AT_FDCWD, p.run);
                 r = storage_container_remove(s, json_string_value(json_object_get(rec, "id")), err);
         }
         return r;

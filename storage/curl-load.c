@@ -24,27 +24,27 @@
 #define CURL_SONAME "libcurl.so.4"
 
 /* every libcurl function berth calls: X(return type, name, parameters) */
-#define CURL_FUNCTIONS(X)                                                                          \
-        X(CURL *, curl_easy_init, (void))                                                          \
-        X(void, curl_easy_cleanup, (CURL * h))                                                     \
-        X(CURLcode, curl_easy_perform, (CURL * h))                                                 \
-        X(const char *, curl_easy_strerror, (CURLcode c))                                          \
-        X(char *, curl_easy_escape, (CURL * h, const char *s, int len))                            \
-        X(void, curl_free, (void *p))                                                              \
-        X(CURLM *, curl_multi_init, (void))                                                        \
-        X(CURLMcode, curl_multi_cleanup, (CURLM * m))                                              \
-        X(CURLMcode, curl_multi_add_handle, (CURLM * m, CURL * h))                                 \
-        X(CURLMcode, curl_multi_remove_handle, (CURLM * m, CURL * h))                              \
-        X(CURLMcode, curl_multi_perform, (CURLM * m, int *running))                                \
-        X(CURLMcode, curl_multi_poll,                                                              \
-          (CURLM * m, struct curl_waitfd * extra, unsigned n, int timeout_ms, int *numfds))        \
-        X(CURLMsg *, curl_multi_info_read, (CURLM * m, int *left))                                 \
-        X(CURLSH *, curl_share_init, (void))                                                       \
-        X(CURLSHcode, curl_share_cleanup, (CURLSH * sh))                                           \
-        X(struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s))          \
-        X(void, curl_slist_free_all, (struct curl_slist * l))                                      \
-        X(CURLcode, curl_easy_setopt, (CURL * h, CURLoption o, ...))                               \
-        X(CURLcode, curl_easy_getinfo, (CURL * h, CURLINFO i, ...))                                \
+#define CURL_FUNCTIONS(X)                                                                   \
+        X(CURL *, curl_easy_init, (void))                                                   \
+        X(void, curl_easy_cleanup, (CURL * h))                                              \
+        X(CURLcode, curl_easy_perform, (CURL * h))                                          \
+        X(const char *, curl_easy_strerror, (CURLcode c))                                   \
+        X(char *, curl_easy_escape, (CURL * h, const char *s, int len))                     \
+        X(void, curl_free, (void *p))                                                       \
+        X(CURLM *, curl_multi_init, (void))                                                 \
+        X(CURLMcode, curl_multi_cleanup, (CURLM * m))                                       \
+        X(CURLMcode, curl_multi_add_handle, (CURLM * m, CURL * h))                          \
+        X(CURLMcode, curl_multi_remove_handle, (CURLM * m, CURL * h))                       \
+        X(CURLMcode, curl_multi_perform, (CURLM * m, int *running))                         \
+        X(CURLMcode, curl_multi_poll,                                                       \
+          (CURLM * m, struct curl_waitfd * extra, unsigned n, int timeout_ms, int *numfds)) \
+        X(CURLMsg *, curl_multi_info_read, (CURLM * m, int *left))                          \
+        X(CURLSH *, curl_share_init, (void))                                                \
+        X(CURLSHcode, curl_share_cleanup, (CURLSH * sh))                                    \
+        X(struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s))   \
+        X(void, curl_slist_free_all, (struct curl_slist * l))                               \
+        X(CURLcode, curl_easy_setopt, (CURL * h, CURLoption o, ...))                        \
+        X(CURLcode, curl_easy_getinfo, (CURL * h, CURLINFO i, ...))                         \
         X(CURLSHcode, curl_share_setopt, (CURLSH * sh, CURLSHoption o, ...))
 
 struct curl_lib {
@@ -67,11 +67,11 @@ load(void)
                 snprintf(lib.error, sizeof(lib.error), "%s", dlerror());
                 return;
         }
-#define X(ret, name, params)                                                                       \
-        if (!(*(void **)&lib.name = dlsym(h, #name))) {                                           \
-                snprintf(lib.error, sizeof(lib.error), "%s: no %s", CURL_SONAME, #name);           \
-                dlclose(h);                                                                        \
-                return;                                                                            \
+#define X(ret, name, params)                                                             \
+        if (!(*(void **)&lib.name = dlsym(h, #name))) {                                  \
+                snprintf(lib.error, sizeof(lib.error), "%s: no %s", CURL_SONAME, #name); \
+                dlclose(h);                                                              \
+                return;                                                                  \
         }
         CURL_FUNCTIONS(X)
 #undef X
@@ -214,14 +214,16 @@ curl_easy_setopt(CURL *h, CURLoption o, ...)
         va_list ap;
 
         va_start(ap, o);
-        if (o < CURLOPTTYPE_OBJECTPOINT)
-                r = l->curl_easy_setopt(h, o, va_arg(ap, long));
-        else if (o < CURLOPTTYPE_OFF_T)
-                r = l->curl_easy_setopt(h, o, va_arg(ap, void *));
-        else if (o < CURLOPTTYPE_BLOB)
-                r = l->curl_easy_setopt(h, o, va_arg(ap, curl_off_t));
-        else
-                r = l->curl_easy_setopt(h, o, va_arg(ap, void *));
+        if (o < CURLOPTTYPE_OBJECTPOINT) {
+                long v = va_arg(ap, long);
+                r = l->curl_easy_setopt(h, o, v);
+        } else if (o >= CURLOPTTYPE_OFF_T && o < CURLOPTTYPE_BLOB) {
+                curl_off_t v = va_arg(ap, curl_off_t);
+                r = l->curl_easy_setopt(h, o, v);
+        } else {
+                void *v = va_arg(ap, void *);
+                r = l->curl_easy_setopt(h, o, v);
+        }
         va_end(ap);
         return r;
 }
@@ -247,10 +249,13 @@ curl_share_setopt(CURLSH *sh, CURLSHoption o, ...)
         va_list ap;
 
         va_start(ap, o);
-        if (o == CURLSHOPT_SHARE || o == CURLSHOPT_UNSHARE)
-                r = l->curl_share_setopt(sh, o, va_arg(ap, int));
-        else
-                r = l->curl_share_setopt(sh, o, va_arg(ap, void *));
+        if (o == CURLSHOPT_SHARE || o == CURLSHOPT_UNSHARE) {
+                int v = va_arg(ap, int);
+                r = l->curl_share_setopt(sh, o, v);
+        } else {
+                void *v = va_arg(ap, void *);
+                r = l->curl_share_setopt(sh, o, v);
+        }
         va_end(ap);
         return r;
 }

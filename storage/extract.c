@@ -6,8 +6,8 @@
  * to the host. (openat2's RESOLVE_BENEATH would also do, but the walk says
  * which element was the symlink, and works on every kernel.)
  */
-#include "archive-load.h"
 #include "extract.h"
+#include "archive-load.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -5,8 +5,8 @@
  * a token for "repository:NAME:pull" (anonymously, or with credentials);
  * Basic takes the credentials on every request.
  */
-#include "curl-load.h"
 #include "registry.h"
+#include "curl-load.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -125,8 +125,8 @@ int storage_container_create(struct storage *s, json_t *rec, char **ret_id, stru
  * Merge changes into the record of id, under the store lock; durable: on
  * the disk before returning (else atomic for readers only: run states).
  */
-int storage_container_update(struct storage *s, const char *id, const json_t *changes,
-                             bool durable, struct berr **err);
+int storage_container_update(struct storage *s, const char *id, const json_t *changes, bool durable,
+                             struct berr **err);
 /* ROOT/containers/<id> (malloc'd). */
 int storage_container_dir(struct storage *s, const char *id, char **ret, struct berr **err);
 /* Remove the record and every file of the container. */
