@@ -66,6 +66,7 @@ create_help(FILE *f, const char *cmd)
                 "  -u, --user USER[:GROUP]      run as this user (name or number)\n"
                 "  -h, --hostname NAME          the container's host name (default: its short ID)\n"
                 "  -t, --tty                    give the container a terminal\n"
+                "  -i, --interactive            pass standard input on (with -t: this terminal)\n"
                 "  -v, --volume SRC:DST[:OPTS]  bind mount SRC (ro, rw, nosuid, nodev, noexec)\n"
                 "  -l, --label KEY=VALUE        label the container\n"
                 "      --network MODE           private (default: loopback only), none or host\n"
@@ -264,8 +265,8 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                         a->o.tty = true;
                         break;
                 case 'i':
-                        return cmd_usage_error(cmd, "--interactive: attaching standard input is "
-                                                    "not supported yet (use berth exec -it)");
+                        a->o.interactive = true;
+                        break;
                 case 'v':
                         r = strv_push(&a->volumes, optarg);
                         break;
@@ -458,6 +459,8 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
         if (run && !a.detach) {
                 a.o.auto_remove = false;
                 a.o.attached = true;
+        } else {
+                a.o.interactive = false; /* nothing attaches to it later */
         }
         if (storage_open(&so, &s, &err) < 0 || ensure_image(s, &a, &err) < 0 ||
             runtime_create(s, ctx, &a.o, &id, &err) < 0) {

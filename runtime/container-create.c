@@ -539,6 +539,7 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                 goto out_img;
         }
         json_object_set_new(rec, "attached", json_boolean(o->attached));
+        json_object_set_new(rec, "interactive", json_boolean(o->interactive));
         /* who is creating it: a record whose creator died is a create that failed */
         json_object_set_new(rec, "creatorPid", json_integer(getpid()));
         json_object_set_new(rec, "creatorStart",

@@ -27,14 +27,27 @@
 #define STATUS_MAX 4096
 
 /* the container's standard files on 0, 1, 2; *out_fd and *err_fd: what the monitor reads */
+/*
+ * The container's standard files on 0, 1, 2; *out_fd and *err_fd: what the
+ * monitor reads. An attached interactive run keeps ours (the caller's)
+ * instead: its standard input, and with a terminal all three, so the
+ * container talks to the caller's terminal with nothing in between (and
+ * the monitor gets an output that is closed at once).
+ */
 static int
-open_output(bool tty, int *out_fd, int *err_fd)
+open_output(bool tty, bool keep_stdin, int *out_fd, int *err_fd)
 {
         int out[2], errp[2], null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
         if (null < 0)
                 return -errno;
-        if (tty) {
+        if (tty && keep_stdin) {
+                if (pipe2(out, O_CLOEXEC) < 0)
+                        return -errno;
+                (void)close(out[1]);
+                *out_fd = out[0];
+                *err_fd = -1;
+        } else if (tty) {
                 int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave;
                 char *name;
 
@@ -50,7 +63,8 @@ open_output(bool tty, int *out_fd, int *err_fd)
         } else {
                 if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
                         return -errno;
-                if (dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+                if ((!keep_stdin && dup2(null, 0) < 0) || dup2(out[1], 1) < 0 ||
+                    dup2(errp[1], 2) < 0)
                         return -errno;
                 (void)close(out[1]);
                 (void)close(errp[1]);
@@ -101,7 +115,10 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         if (n <= 0)
                 fail_to(status_fd, "find berth's own executable");
         self[n] = '\0';
-        r = open_output(tty, &out_fd, &err_fd);
+        r = open_output(tty,
+                        json_is_true(json_object_get(rec, "interactive")) &&
+                                json_is_true(json_object_get(rec, "attached")),
+                        &out_fd, &err_fd);
         if (r < 0)
                 fail_to(status_fd, "set up the container's output");
         if (container_spawn(s, ctx, rec, p, &pid, &err) < 0)

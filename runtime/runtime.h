@@ -43,6 +43,7 @@ struct runtime_create_opts {
         int stop_timeout;      /* seconds; < 0: 10 */
         uint64_t log_max_size; /* bytes; 0: no rotation */
         bool attached;         /* the caller waits for it and cleans up after it (runtime_wait) */
+        bool interactive;      /* attached: the caller's standard input (and terminal, with tty) */
 };
 
 int runtime_create(struct storage *s, const struct berth_ctx *ctx,

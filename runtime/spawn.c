@@ -161,6 +161,13 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         r = oci_config_read(spec, p->userdata, p->config, &c, err);
         if (r < 0)
                 return r;
+        /*
+         * An attached interactive run hands the caller's terminal on: it is
+         * the caller session's, not one the container may take as its own
+         */
+        if (json_is_true(json_object_get(rec, "interactive")) &&
+            json_is_true(json_object_get(rec, "attached")))
+                c.terminal = false;
         runtime = json_string_value(json_object_get(rec, "runtime"));
         if (runtime && runtime[0])
                 r = spawn_oci(ctx, p, runtime, id, &c, &pid, err);

@@ -359,6 +359,17 @@ test_tty_and_literal_args() {
 	expect_grep '^1$' "$T/out"
 }
 
+test_interactive_stdin_and_terminal() {
+	need
+	run b run --rm -i "$IMG" sh -c 'read line; echo "got: $line"' <<<"hello"
+	expect_rc 0
+	expect_grep '^got: hello$' "$T/out"
+	[ -z "${RUNTIME:-}" ] || skip "a terminal is given by the built-in executor only"
+	command -v script >/dev/null || skip "script(1) is not installed"
+	script -qec "$BERTH --root $T/store --runroot $T/run run --rm -it $IMG sh -c 'test -t 0 && test -t 1 && echo both-tty; exit 4'" /dev/null >"$T/out" 2>&1 || rc=$?
+	expect_grep 'both-tty' "$T/out"
+}
+
 test_help() {
 	local c
 	for c in run create start stop kill rm ps logs exec inspect wait; do
