@@ -595,7 +595,8 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                 if (sig)
                         json_object_set_new(changes, "stopSignal", json_string(sig));
         }
-        r = changes ? storage_container_update(s, id, changes, true, err)
+        /* a container run in the foreground lives as long as the caller waits: no fsync */
+        r = changes ? storage_container_update(s, id, changes, !o->attached, err)
                     : berr(err, ENOMEM, "record");
         if (r < 0)
                 goto fail;
