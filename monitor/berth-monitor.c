@@ -33,6 +33,8 @@
 
 /* output still arriving after the container's exit (its leftovers) is read this long */
 #define DRAIN_MS 2000
+/* output without a newline is written after this long without more */
+#define IDLE_FLUSH_MS 1000
 
 struct monitor {
         const char *id, *log_path, *exit_path, *berth, *root, *runroot;
@@ -245,7 +247,7 @@ main(int argc, char **argv)
                         {.fd = fds[1], .events = POLLIN},
                         {.fd = sfd, .events = POLLIN},
                 };
-                int timeout = -1;
+                int timeout = -1, n_ready;
 
                 if (!exited && fds[0] < 0 && fds[1] < 0)
                         timeout = 100; /* output closed: the exit is near, look for it */
@@ -256,10 +258,18 @@ main(int argc, char **argv)
                         if ((fds[0] < 0 && fds[1] < 0) || timeout <= 0)
                                 break;
                 }
-                if (poll(p, 3, timeout) < 0) {
+                if (!exited && timeout < 0)
+                        timeout = IDLE_FLUSH_MS;
+                n_ready = poll(p, 3, timeout);
+                if (n_ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
+                }
+                if (n_ready == 0 && !exited) {
+                        /* quiet for a while: what waits for its newline (a prompt) goes out */
+                        clock_gettime(CLOCK_REALTIME, &now);
+                        (void)crilog_flush(log, &now, NULL);
                 }
                 for (int i = 0; i < 2; i++) {
                         enum crilog_stream stream = i == 0 ? CRILOG_STDOUT : CRILOG_STDERR;

@@ -142,6 +142,37 @@ spawn_oci(const struct berth_ctx *ctx, const struct container_paths *p, const ch
         return *ret_pid > 0 ? 0 : berr(err, 0, "%s: not a PID", pidfile);
 }
 
+/* A container made for a record that is gone: it, its cgroup, its runtime state, its mount. */
+static void
+undo_spawn(const struct berth_ctx *ctx, const struct container_paths *p, const char *runtime,
+           const char *id, const struct oci_config *c, pid_t pid)
+{
+        struct cgroup_system sys = {0};
+
+        (void)kill(pid, SIGKILL);
+        (void)waitpid(pid, NULL, 0);
+        if (c->cgroups_path && cgroup_detect(&sys, NULL) == 0) {
+                _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
+                if (cgroup_open(&sys, c->cgroups_path, &cg, NULL) == 0) {
+                        (void)cgroup_kill_all(cg, SIGKILL, NULL);
+                        (void)cgroup_destroy(cg, NULL);
+                }
+                cgroup_system_done(&sys);
+        }
+        if (runtime && runtime[0]) {
+                _cleanup_free_ char *state = NULL;
+                char *del[] = {(char *)runtime, "--root",   NULL, "delete",
+                               "--force",       (char *)id, NULL};
+                if (asprintf(&state, "%s/runtime", ctx->runroot) >= 0) {
+                        del[2] = state;
+                        (void)run_argv(del, NULL);
+                }
+                (void)umount2(p->rootfs, MNT_DETACH);
+        }
+        (void)rmdir(p->rootfs);
+        (void)rm_rf_at(AT_FDCWD, p->run);
+}
+
 int
 container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
                 const struct container_paths *p, pid_t *ret_pid, struct berr **err)
@@ -173,9 +204,10 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
                 r = spawn_oci(ctx, p, runtime, id, &c, &pid, err);
         else
                 r = spawn_builtin(&c, &pid, err);
-        oci_config_clear(&c);
-        if (r < 0)
+        if (r < 0) {
+                oci_config_clear(&c);
                 return r;
+        }
 
         /* recorded before the monitor runs: its cleanup comes after this */
         clock_gettime(CLOCK_REALTIME, &now);
@@ -187,9 +219,12 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         r = changes ? storage_container_update(s, id, changes, false, err)
                     : berr(err, ENOMEM, "record");
         if (r < 0) {
-                (void)kill(pid, SIGKILL);
+                /* the record went meanwhile (rm of a container being started): undo it all */
+                undo_spawn(ctx, p, runtime, id, &c, pid);
+                oci_config_clear(&c);
                 return r;
         }
+        oci_config_clear(&c);
         *ret_pid = pid;
         return 0;
 }
