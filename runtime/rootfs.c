@@ -346,7 +346,8 @@ copy_tree(int from, int to, int depth)
 }
 
 static void
-do_mount(int root_fd, const struct oci_mount *m, const struct executor_opts *o, int sync_fd)
+do_mount(int root_fd, const struct oci_mount *m, const struct executor_opts *o,
+         const char *mount_label, int sync_fd)
 {
         _cleanup_close_ int fd = -EBADF;
         char target[FD_PATH_MAX];
@@ -389,10 +390,22 @@ do_mount(int root_fd, const struct oci_mount *m, const struct executor_opts *o, 
         } else {
                 const char *type = strcmp(m->type, "cgroup") == 0 ? "cgroup2" : m->type;
                 const char *source = m->source ? m->source : type;
+                _cleanup_free_ char *labelled = NULL;
+                const char *data = m->data;
+
+                /* file systems berth makes carry the container's SELinux label (linux.mountLabel)
+                 */
+                if (mount_label && (strcmp(type, "tmpfs") == 0 || strcmp(type, "mqueue") == 0 ||
+                                    strcmp(type, "devpts") == 0)) {
+                        if (asprintf(&labelled, "%s%scontext=\"%s\"", data ? data : "",
+                                     data ? "," : "", mount_label) < 0)
+                                executor_fail(sync_fd, ENOMEM, "mount %s", m->destination);
+                        data = labelled;
+                }
                 /* opened before the mount hides it: what tmpcopyup copies */
                 _cleanup_close_ int below =
                         m->tmpcopyup ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
-                if (mount(source, target, type, m->flags & ~MS_REMOUNT, m->data) < 0)
+                if (mount(source, target, type, m->flags & ~MS_REMOUNT, data) < 0)
                         executor_fail(sync_fd, errno, "mount %s (%s)", m->destination, type);
                 if (below >= 0) {
                         _cleanup_close_ int top = openat2_in(
@@ -503,7 +516,7 @@ rootfs_prepare(const struct oci_config *c, const struct executor_opts *o, int sy
         if (root_fd < 0)
                 executor_fail(sync_fd, errno, "open the root %s", c->root_path);
         for (size_t i = 0; i < c->n_mounts; i++)
-                do_mount(root_fd, &c->mounts[i], o, sync_fd);
+                do_mount(root_fd, &c->mounts[i], o, c->mount_label, sync_fd);
         if (has_mount(c, "/dev", "tmpfs"))
                 make_devices(root_fd, c, sync_fd);
         if (c->terminal && has_mount(c, "/dev", NULL)) {
