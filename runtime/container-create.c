@@ -27,28 +27,9 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/ctx.h"
+#include "util/strv.h"
 
 #define SPEC_MAX (16u << 20)
-
-static void
-strv_freep(char ***v)
-{
-        if (!*v)
-                return;
-        for (char **p = *v; *p; p++)
-                free(*p);
-        free(*v);
-}
-
-static size_t
-strv_len(char *const *v)
-{
-        size_t n = 0;
-
-        while (v && v[n])
-                n++;
-        return n;
-}
 
 /* podman's way: adjective_surname, here from lists of berth's own */
 static char *
@@ -306,7 +287,7 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         _cleanup_(strv_freep) char **vsrc = NULL, **vdst = NULL;
         _cleanup_(json_decrefp) json_t *spec = NULL;
         _cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
-        size_t n_env = strv_len(o->env), n_vol = strv_len(o->volumes);
+        size_t n_env = strv_length(o->env), n_vol = strv_length(o->volumes);
         int r;
 
         so.rootfs = b->p->rootfs;
@@ -316,9 +297,9 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         so.n_annotations = 1;
         so.image_config = json_object_get(b->image_config, "config");
         so.command = (const char *const *)o->entrypoint;
-        so.n_command = strv_len(o->entrypoint);
+        so.n_command = strv_length(o->entrypoint);
         so.args = (const char *const *)o->args;
-        so.n_args = strv_len(o->args);
+        so.n_args = strv_length(o->args);
         so.literal_args = true;
         if (n_env > 0 && !(env = calloc(n_env, sizeof(*env))))
                 return berr(err, ENOMEM, "env");
@@ -367,9 +348,9 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         so.n_mounts = n_vol;
         so.privileged = o->privileged;
         so.cap_add = (const char *const *)o->cap_add;
-        so.n_cap_add = strv_len(o->cap_add);
+        so.n_cap_add = strv_length(o->cap_add);
         so.cap_drop = (const char *const *)o->cap_drop;
-        so.n_cap_drop = strv_len(o->cap_drop);
+        so.n_cap_drop = strv_length(o->cap_drop);
         so.resources.memory_limit = o->memory;
         so.resources.cpu_limit_millis = o->cpu_millis;
         so.resources.pids_limit = o->pids_limit > 0 ? o->pids_limit : 0;

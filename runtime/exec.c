@@ -25,37 +25,13 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/ctx.h"
+#include "util/strv.h"
 
 static const char *const ns_files[_OCI_NS_MAX] = {
         [OCI_NS_USER] = "user",     [OCI_NS_MOUNT] = "mnt", [OCI_NS_PID] = "pid",
         [OCI_NS_IPC] = "ipc",       [OCI_NS_UTS] = "uts",   [OCI_NS_NET] = "net",
         [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
 };
-
-static void
-strv_free(char **v)
-{
-        for (char **p = v; p && *p; p++)
-                free(*p);
-        free(v);
-}
-
-static char **
-strv_copy(char *const *v)
-{
-        size_t n = 0;
-        char **out;
-
-        while (v && v[n])
-                n++;
-        out = calloc(n + 1, sizeof(*out));
-        for (size_t i = 0; out && i < n; i++)
-                if (!(out[i] = strdup(v[i]))) {
-                        strv_free(out);
-                        return NULL;
-                }
-        return out;
-}
 
 /* the container's environment, with add's NAME=VALUE replacing the same names */
 static char **

@@ -13,22 +13,13 @@
 #include "oci.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 static const char *const ns_names[_OCI_NS_MAX] = {
         [OCI_NS_USER] = "user",     [OCI_NS_MOUNT] = "mount", [OCI_NS_PID] = "pid",
         [OCI_NS_IPC] = "ipc",       [OCI_NS_UTS] = "uts",     [OCI_NS_NET] = "network",
         [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
 };
-
-static void
-strv_free(char **v)
-{
-        if (!v)
-                return;
-        for (char **p = v; *p; p++)
-                free(*p);
-        free(v);
-}
 
 void
 oci_config_clear(struct oci_config *c)

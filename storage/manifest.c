@@ -21,6 +21,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
+#include "util/strv.h"
 
 /* A field path such as "manifests[12].platform.os.features[3]" */
 #define FIELD_PATH_MAX 256
@@ -194,16 +195,6 @@ static void
 path_index(char buf[FIELD_PATH_MAX], const char *parent, size_t i)
 {
         (void)snprintf(buf, FIELD_PATH_MAX, "%.200s[%zu]", parent, i);
-}
-
-static char **
-strv_free(char **v)
-{
-        if (v)
-                for (char **p = v; *p; p++)
-                        free(*p);
-        free(v);
-        return NULL;
 }
 
 static void
