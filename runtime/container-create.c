@@ -1,10 +1,10 @@
 /*
  * runtime/container-create.c: `berth create`. The record first (state
  * "creating"), then the files: /etc/hosts, /etc/hostname, resolv.conf and
- * the bundle's config.json. The spec is built in a child that mounts the
- * container's overlay in a mount namespace of its own, so that user and
- * group names resolve in the container's own /etc/passwd and nothing is
- * left mounted on the host. A failure removes everything made so far.
+ * the bundle's config.json. User and group names resolve in the image's
+ * own /etc/passwd and /etc/group, read from its layers as the overlay
+ * would merge them, so nothing needs mounting yet. A failure removes
+ * everything made so far.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -138,9 +138,10 @@ write_etc_files(const struct container_paths *p, const char *hostname, const cha
 /* lowerdir (top layer first), upperdir and workdir */
 static int
 overlay_options(struct storage *s, const char *image_id, const struct container_paths *p,
-                char **ret, struct berr **err)
+                char **ret, char ***ret_layers, struct berr **err)
 {
         _cleanup_(strv_freep) char **dirs = NULL;
+        _cleanup_free_ char **top_first = NULL;
         size_t n = 0, len;
         char *opts, *w;
         int r;
@@ -168,6 +169,17 @@ overlay_options(struct storage *s, const char *image_id, const struct container_
                         *w++ = ':';
         }
         sprintf(w, ",upperdir=%s,workdir=%s", p->upper, p->work);
+        /* the same directories, topmost first, for the spec's user lookup */
+        top_first = calloc(n + 1, sizeof(*top_first));
+        if (!top_first) {
+                free(opts);
+                return berr(err, ENOMEM, "overlay");
+        }
+        for (size_t i = 0; i < n; i++)
+                top_first[i] = dirs[n - 1 - i];
+        free(dirs);
+        dirs = NULL;
+        *ret_layers = TAKE_PTR(top_first);
         *ret = opts;
         return 0;
 }
@@ -253,6 +265,7 @@ struct build {
         const struct runtime_create_opts *o;
         const struct container_paths *p;
         const char *overlay, *hostname, *id, *cgroups_path;
+        char *const *layers; /* the image's layer directories, topmost first */
         json_t *image_config;
         json_t *seccomp_file; /* --security-opt seccomp=FILE, read before the fork */
 };
@@ -284,13 +297,17 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         const struct spec_kv ping_sysctl[] = {{"net.ipv4.ping_group_range", "0 0"}};
         _cleanup_free_ struct spec_env *env = NULL;
         _cleanup_free_ struct spec_mount *mounts = NULL;
-        _cleanup_(strv_freep) char **vsrc = NULL, **vdst = NULL;
+        _cleanup_(strv_freep) char **vsrc = NULL, **vdst = NULL, **envs = strv_copy(o->env);
         _cleanup_(json_decrefp) json_t *spec = NULL;
         _cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
         size_t n_env = strv_length(o->env), n_vol = strv_length(o->volumes);
         int r;
 
+        if (o->env && !envs)
+                return berr(err, ENOMEM, "env");
         so.rootfs = b->p->rootfs;
+        so.layers = (const char *const *)b->layers;
+        so.n_layers = strv_length(b->layers);
         so.readonly_rootfs = o->read_only;
         so.readonly_tmpfs = o->read_only;
         so.annotations = ann;
@@ -304,11 +321,11 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         if (n_env > 0 && !(env = calloc(n_env, sizeof(*env))))
                 return berr(err, ENOMEM, "env");
         for (size_t i = 0; i < n_env; i++) {
-                char *eq = strchr(o->env[i], '=');
+                char *eq = strchr(envs[i], '=');
                 if (!eq)
                         return berr(err, 0, "--env %s: expected NAME=VALUE", o->env[i]);
-                *eq = '\0'; /* a copy of the caller's, made in this child */
-                env[i].name = o->env[i];
+                *eq = '\0';
+                env[i].name = envs[i];
                 env[i].value = eq + 1;
                 env[i].literal = true;
         }
@@ -380,80 +397,6 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         return 0;
 }
 
-/*
- * The spec, built where the container's root is mounted: a child in a new
- * mount namespace mounts the overlay, builds, and sends the JSON back.
- */
-static int
-build_in_rootfs(const struct build *b, json_t **ret, struct berr **err)
-{
-        int pfd[2], st;
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0, cap = 0;
-        pid_t pid;
-
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return berr(err, errno, "pipe");
-        pid = fork();
-        if (pid < 0) {
-                (void)close(pfd[0]);
-                (void)close(pfd[1]);
-                return berr(err, errno, "fork");
-        }
-        if (pid == 0) {
-                struct berr *e = NULL;
-                json_t *spec = NULL;
-                char *out;
-                size_t n;
-
-                (void)close(pfd[0]);
-                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-                        (void)berr(&e, errno, "a mount namespace to build the spec in");
-                else if (mount("overlay", b->p->rootfs, "overlay", 0, b->overlay) < 0)
-                        (void)berr(&e, errno, "mount the container's root on %s", b->p->rootfs);
-                else
-                        (void)build_spec(b, &spec, &e);
-                /* "S" and the spec, or "E" and the error */
-                if (spec)
-                        out = json_dumps(spec, JSON_INDENT(2) | JSON_SORT_KEYS);
-                else if (asprintf(&out, "%s", e && e->msg ? e->msg : "failed") < 0)
-                        out = NULL;
-                if (!out)
-                        _exit(1);
-                n = strlen(out);
-                if (write(pfd[1], spec ? "S" : "E", 1) != 1 || write(pfd[1], out, n) != (ssize_t)n)
-                        _exit(1);
-                _exit(0);
-        }
-        (void)close(pfd[1]);
-        for (;;) {
-                ssize_t n;
-                if (cap - len < 4096) {
-                        char *t;
-                        cap = cap ? cap * 2 : 65536;
-                        if (cap > SPEC_MAX || !(t = realloc(text, cap)))
-                                break;
-                        text = t;
-                }
-                n = read(pfd[0], text + len, cap - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-        }
-        (void)close(pfd[0]);
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        if (!text || len < 1)
-                return berr(err, EIO, "building the container's spec failed");
-        text[len] = '\0';
-        if (text[0] == 'E')
-                return berr(err, 0, "%s", text + 1);
-        *ret = json_loads(text + 1, 0, NULL);
-        return *ret ? 0 : berr(err, EIO, "building the container's spec failed");
-}
-
 int
 runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runtime_create_opts *o,
                char **ret_id, struct berr **err)
@@ -461,6 +404,7 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
         _cleanup_(json_decrefp) json_t *rec = NULL, *image_config = NULL, *spec = NULL,
                                        *seccomp_file = NULL, *changes = NULL, *cmd = NULL;
         _cleanup_(container_paths_clear) struct container_paths p = {0};
+        _cleanup_(strv_freep) char **layers = NULL;
         _cleanup_free_ char *name = NULL, *id = NULL, *overlay = NULL, *cgpath = NULL,
                             *hostname = NULL;
         struct storage_image img = {0};
@@ -543,19 +487,20 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
         r = write_etc_files(&p, hostname, network, err);
         if (r < 0)
                 goto fail;
-        r = overlay_options(s, img.id, &p, &overlay, err);
+        r = overlay_options(s, img.id, &p, &overlay, &layers, err);
         if (r < 0)
                 goto fail;
 
         b.o = o;
         b.p = &p;
         b.overlay = overlay;
+        b.layers = layers;
         b.hostname = hostname;
         b.id = id;
         b.cgroups_path = cgpath;
         b.image_config = image_config;
         b.seccomp_file = seccomp_file;
-        r = build_in_rootfs(&b, &spec, err);
+        r = build_spec(&b, &spec, err);
         if (r < 0)
                 goto fail;
         {

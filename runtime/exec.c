@@ -128,6 +128,7 @@ runtime_exec(struct storage *s, const struct berth_ctx *ctx, const char *what,
         struct executor_result res = {.pid = -1, .pidfd = -EBADF};
         struct exec_place place = {0};
         _cleanup_close_ int null = -EBADF;
+        _cleanup_free_ char *seccomp_cache = NULL;
         const char *state;
         json_error_t je;
         pid_t pid;
@@ -155,6 +156,8 @@ runtime_exec(struct storage *s, const struct berth_ctx *ctx, const char *what,
         if (r < 0)
                 return r;
 
+        if (asprintf(&seccomp_cache, "%s/seccomp", ctx->runroot) >= 0)
+                eo.seccomp_cache = seccomp_cache;
         /* the process: the one asked for, in the container's namespaces */
         strv_free(c.args);
         c.args = strv_copy(o->argv);

@@ -275,6 +275,13 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
                 executor_fail(sync_fd, errno, "set the parent-death signal");
         if (read(sync_fd, &go, 1) != 1 || go != MSG_GO)
                 _exit(127);
+        /*
+         * The seccomp filter is compiled (or read from the cache) while the
+         * host's file system is still ours and we may allocate freely.
+         */
+        if (c->seccomp &&
+            seccomp_filter_build_cached(c->seccomp, o->seccomp_cache, &filter, &err) < 0)
+                executor_fail(sync_fd, 0, "seccomp: %s", err && err->msg ? err->msg : "failed");
         for (int i = 0; i < 3; i++)
                 if (o->stdio[i] != i && dup2(o->stdio[i], i) < 0)
                         executor_fail(sync_fd, errno, "set up standard file %d", i);
@@ -318,10 +325,6 @@ process:
                                       (unsigned long long)c->rlimits[i].limit.rlim_max);
         if (c->has_umask)
                 umask(c->umask);
-
-        /* the seccomp filter is compiled while we may still allocate freely */
-        if (c->seccomp && seccomp_filter_build(c->seccomp, &filter, &err) < 0)
-                executor_fail(sync_fd, 0, "seccomp: %s", err && err->msg ? err->msg : "failed");
 
         set_identity(c, sync_fd);
         if (chdir(c->cwd) < 0)

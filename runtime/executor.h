@@ -37,6 +37,8 @@ struct executor_opts {
          * (it shares the caller's terminal, if any) instead of starting one.
          */
         bool exec;
+        /* where compiled seccomp filters are kept (seccomp_filter_build_cached); NULL: none */
+        const char *seccomp_cache;
 };
 
 struct executor_result {

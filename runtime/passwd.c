@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "util/berr.h"
@@ -189,6 +191,195 @@ passwd_open_in_root(int rootfd, const char *path, bool walk)
         return -errno;
 }
 
+/* Whether the directory dirfd/name of a layer is opaque: it hides what the layers below hold */
+static bool
+layer_dir_opaque(int fd)
+{
+        char v[2];
+
+        return fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+static void
+close_all(int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0) {
+                        (void)close(fds[i]);
+                        fds[i] = -EBADF;
+                }
+}
+
+/* Every layer's root as the current directory of a lookup */
+static int
+layers_reset(const int *layers, int *cur, size_t n)
+{
+        close_all(cur, n);
+        for (size_t i = 0; i < n; i++) {
+                cur[i] = fcntl(layers[i], F_DUPFD_CLOEXEC, 3);
+                if (cur[i] < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+/*
+ * Enter directory name of the layer top (the topmost that has it): the
+ * layers below top take part while theirs is a directory too, up to the
+ * first opaque one, as overlayfs merges them.
+ */
+static int
+layers_enter(int *cur, size_t n, size_t top, const char *name)
+{
+        bool hidden = false;
+
+        for (size_t i = 0; i < n; i++) {
+                int fd = -EBADF;
+
+                if (i < top || cur[i] < 0 || hidden) {
+                        if (cur[i] >= 0)
+                                (void)close(cur[i]);
+                        cur[i] = -EBADF;
+                        continue;
+                }
+                fd = openat(cur[i], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && i == top)
+                        return -errno;
+                /* a whiteout, a file or nothing: the layers below are hidden from here on */
+                if (fd < 0 || layer_dir_opaque(fd))
+                        hidden = true;
+                (void)close(cur[i]);
+                cur[i] = fd;
+        }
+        return 0;
+}
+
+int
+passwd_open_in_layers(const int *layers, size_t n, const char *path)
+{
+        const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC;
+        _cleanup_free_ int *cur = NULL;
+        _cleanup_free_ char *todo = strdup(path), *done = strdup("");
+        unsigned links = 0;
+        const char *p;
+        int r;
+
+        if (!todo || !done || n == 0 || !(cur = malloc(n * sizeof(*cur))))
+                return n == 0 ? -ENOENT : -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                cur[i] = -EBADF;
+        r = layers_reset(layers, cur, n);
+        p = todo;
+        while (r >= 0) {
+                char name[NAME_MAX + 1], target[PATH_MAX];
+                const char *end, *rest;
+                struct stat st;
+                size_t len, top = n;
+                char *next = NULL;
+
+                while (*p == '/')
+                        p++;
+                if (!*p) {
+                        r = -EISDIR; /* only files are looked up here */
+                        break;
+                }
+                end = strchrnul(p, '/');
+                len = (size_t)(end - p);
+                if (len > NAME_MAX) {
+                        r = -ENAMETOOLONG;
+                        break;
+                }
+                memcpy(name, p, len);
+                name[len] = '\0';
+                rest = end;
+                while (*rest == '/')
+                        rest++;
+                if (strcmp(name, ".") == 0) {
+                        p = rest;
+                        continue;
+                }
+                if (strcmp(name, "..") == 0) {
+                        /* done has no symlinks: walk it again from the root, one up */
+                        char *slash = strrchr(done, '/');
+
+                        if (slash)
+                                *slash = '\0';
+                        if (asprintf(&next, "%s/%s", done, rest) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        done[0] = '\0';
+                        goto restart;
+                }
+                for (size_t i = 0; i < n && top == n; i++)
+                        if (cur[i] >= 0 && fstatat(cur[i], name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                                top = i;
+                if (top == n || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))) {
+                        r = -ENOENT;
+                        break;
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        ssize_t tn;
+
+                        if (++links > SYMLINKS_MAX) {
+                                r = -ELOOP;
+                                break;
+                        }
+                        tn = readlinkat(cur[top], name, target, sizeof(target));
+                        if (tn < 0 || (size_t)tn >= sizeof(target)) {
+                                r = tn < 0 ? -errno : -ENAMETOOLONG;
+                                break;
+                        }
+                        target[tn] = '\0';
+                        if (target[0] == '/') {
+                                next = splice_link(target, rest);
+                                done[0] = '\0';
+                        } else if (asprintf(&next, "%s/%s/%s", done, target, rest) < 0) {
+                                next = NULL;
+                        }
+                        if (!next) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        done[0] = '\0';
+                        goto restart;
+                }
+                if (!*rest && S_ISDIR(st.st_mode)) {
+                        r = -EISDIR;
+                        break;
+                }
+                if (!*rest) {
+                        r = openat(cur[top], name, flags);
+                        r = r < 0 ? -errno : r;
+                        break;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        r = -ENOTDIR;
+                        break;
+                }
+                r = layers_enter(cur, n, top, name);
+                if (r >= 0) {
+                        char *d = NULL;
+
+                        if (asprintf(&d, "%s/%s", done, name) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        free(done);
+                        done = d;
+                }
+                p = rest;
+                continue;
+        restart:
+                free(todo);
+                todo = next;
+                p = todo;
+                r = layers_reset(layers, cur, n);
+        }
+        close_all(cur, n);
+        return r;
+}
+
 int
 passwd_parse_id(const char *s, uint32_t *ret)
 {
@@ -290,15 +481,25 @@ group_has_member(const char *members, const char *user)
  * ROOTFS/etc/NAME read whole, NUL-terminated. -ENOENT (with *err left
  * alone) when there is none; the caller decides whether that matters.
  */
+/* Where /etc/passwd and /etc/group are looked up: a root directory, or an image's layers */
+struct etc_root {
+        int rootfd;
+        const int *layers;
+        size_t n_layers;
+        bool walk;
+};
+
 static int
-read_etc(int rootfd, const char *rootfs, const char *file, bool walk, char **ret, struct berr **err)
+read_etc(const struct etc_root *root, const char *rootfs, const char *file, char **ret,
+         struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         struct stat st;
 
-        fd = passwd_open_in_root(rootfd, file, walk);
+        fd = root->layers ? passwd_open_in_layers(root->layers, root->n_layers, file)
+                          : passwd_open_in_root(root->rootfd, file, root->walk);
         if (fd == -ENOENT)
                 return -ENOENT;
         if (fd < 0)
@@ -422,9 +623,9 @@ find_memberships(char *buf, const char *user, struct passwd_user *u)
         return 0;
 }
 
-int
-passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk, struct passwd_user *ret,
-               struct berr **err)
+static int
+resolve_in(const struct etc_root *root, const char *rootfs, const char *spec,
+           struct passwd_user *ret, struct berr **err)
 {
         _cleanup_(passwd_user_done) struct passwd_user u = {0};
         _cleanup_free_ char *copy = strdup(spec ? spec : "");
@@ -447,7 +648,7 @@ passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk, stru
         if (!*user)
                 user = (char *)"0";
 
-        r = read_etc(rootfd, rootfs, "/etc/passwd", walk, &passwd, err);
+        r = read_etc(root, rootfs, "/etc/passwd", &passwd, err);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (passwd_parse_id(user, &id) == 0) {
@@ -466,7 +667,7 @@ passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk, stru
                 return berr(err, -r, "user \"%s\"", q);
 
         if (grp || u.name) {
-                r = read_etc(rootfd, rootfs, "/etc/group", walk, &group, err);
+                r = read_etc(root, rootfs, "/etc/group", &group, err);
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
@@ -485,4 +686,22 @@ passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk, stru
         *ret = u;
         u = (struct passwd_user){0};
         return 0;
+}
+
+int
+passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk, struct passwd_user *ret,
+               struct berr **err)
+{
+        const struct etc_root root = {.rootfd = rootfd, .walk = walk};
+
+        return resolve_in(&root, rootfs, spec, ret, err);
+}
+
+int
+passwd_resolve_layers(const int *layers, size_t n_layers, const char *rootfs, const char *spec,
+                      struct passwd_user *ret, struct berr **err)
+{
+        const struct etc_root root = {.rootfd = -EBADF, .layers = layers, .n_layers = n_layers};
+
+        return resolve_in(&root, rootfs, spec, ret, err);
 }

@@ -44,6 +44,17 @@ void passwd_user_done(struct passwd_user *u);
 int passwd_open_in_root(int rootfd, const char *path, bool walk);
 
 /*
+ * Open path for reading as the overlay of the layer directories layers
+ * (n of them, the topmost first) would show it, without mounting it: the
+ * topmost layer holding an element wins, a whiteout (a 0/0 character
+ * device) hides it, directories merge down to the first opaque one
+ * (trusted.overlay.opaque), symlinks resolve inside the merged root as in
+ * passwd_open_in_root(). Regular files only (a directory: -EISDIR).
+ * Returns the fd or -errno.
+ */
+int passwd_open_in_layers(const int *layers, size_t n, const char *path);
+
+/*
  * One passwd line's fields, for a parsed line; false for lines that are
  * not entries (comments, NIS "+"/"-" lines, lines without 7 fields or with
  * a uid or gid that is not a number up to 4294967294).
@@ -79,3 +90,11 @@ int passwd_parse_id(const char *s, uint32_t *ret);
  */
 int passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk,
                    struct passwd_user *ret, struct berr **err);
+
+/*
+ * passwd_resolve() in the image whose layer directories are layers (the
+ * topmost first; see passwd_open_in_layers()): a container's user before
+ * its root is mounted. rootfs names the root in messages.
+ */
+int passwd_resolve_layers(const int *layers, size_t n_layers, const char *rootfs,
+                          const char *spec, struct passwd_user *ret, struct berr **err);

@@ -52,6 +52,15 @@ int seccomp_profile_parse(const char *name, const char *buf, size_t len, const c
 int seccomp_filter_build(const json_t *oci_seccomp, struct seccomp_filter **ret, struct berr **err);
 
 /*
+ * seccomp_filter_build(), through a cache of compiled filters in
+ * cache_dir (created 0700 when missing; used only when it is ours and
+ * writable by no one else): the same profile compiles once per machine
+ * and libseccomp version. cache_dir NULL: no cache.
+ */
+int seccomp_filter_build_cached(const json_t *oci_seccomp, const char *cache_dir,
+                                struct seccomp_filter **ret, struct berr **err);
+
+/*
  * Load f into the calling thread (with the profile's flags); call it in the
  * container's child after PR_SET_NO_NEW_PRIVS, just before execve (without
  * no_new_privs the kernel wants CAP_SYS_ADMIN). It allocates nothing when it

@@ -42,8 +42,10 @@ place_in_cgroup(void *userdata, pid_t pid, struct berr **err)
 }
 
 static int
-spawn_builtin(const struct oci_config *c, pid_t *ret_pid, struct berr **err)
+spawn_builtin(const struct berth_ctx *ctx, const struct oci_config *c, pid_t *ret_pid,
+              struct berr **err)
 {
+        _cleanup_free_ char *seccomp_cache = NULL;
         _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
         struct cgroup_system sys = {0};
         struct executor_result res = {.pid = -1, .pidfd = -EBADF};
@@ -52,6 +54,9 @@ spawn_builtin(const struct oci_config *c, pid_t *ret_pid, struct berr **err)
         struct place p = {0};
         int r;
 
+        if (asprintf(&seccomp_cache, "%s/seccomp", ctx->runroot) < 0)
+                return berr(err, ENOMEM, "seccomp cache path");
+        o.seccomp_cache = seccomp_cache;
         r = cgroup_detect(&sys, err);
         if (r < 0)
                 return r;
@@ -203,7 +208,7 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         if (runtime && runtime[0])
                 r = spawn_oci(ctx, p, runtime, id, &c, &pid, err);
         else
-                r = spawn_builtin(&c, &pid, err);
+                r = spawn_builtin(ctx, &c, &pid, err);
         if (r < 0) {
                 oci_config_clear(&c);
                 return r;

@@ -314,6 +314,7 @@ struct build {
         const struct spec_opts *o;
         struct berr **err;
         int rootfd;
+        int *layer_fds; /* o->layers opened, or NULL */
         struct passwd_user user;
         bool user_given;  /* a user came from the options or the image */
         struct strv kenv; /* the container's own env, for $(VAR) */
@@ -639,7 +640,11 @@ build_user(struct build *b, json_t *process)
         r = user_spec(b, &spec);
         if (r < 0)
                 return r;
-        r = passwd_resolve(b->rootfd, b->o->rootfs, spec, false, &b->user, b->err);
+        if (b->layer_fds)
+                r = passwd_resolve_layers(b->layer_fds, b->o->n_layers, b->o->rootfs, spec,
+                                          &b->user, b->err);
+        else
+                r = passwd_resolve(b->rootfd, b->o->rootfs, spec, false, &b->user, b->err);
         if (r < 0)
                 return r;
         u = json_pack("{s:I, s:I, s:i}", "uid", (json_int_t)b->user.uid, "gid",
@@ -1666,6 +1671,14 @@ build_annotations(struct build *b, json_t *spec)
         return r;
 }
 
+static void
+close_fds(int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        (void)close(fds[i]);
+}
+
 int
 spec_build(const struct spec_opts *o, json_t **ret, struct berr **err)
 {
@@ -1673,6 +1686,7 @@ spec_build(const struct spec_opts *o, json_t **ret, struct berr **err)
         _cleanup_close_ int rootfd = -EBADF;
         _cleanup_(berr_freep) struct berr *local = NULL;
         struct build b = {.o = o, .err = err ? err : &local, .rootfd = -EBADF};
+        _cleanup_free_ int *layer_fds = NULL;
         char qb[QUOTE_MAX * 4 + 4];
         json_t *root;
         int r;
@@ -1687,10 +1701,27 @@ spec_build(const struct spec_opts *o, json_t **ret, struct berr **err)
                         return berr(err, 0, "%s namespace: invalid mode %d", ns_names[t], (int)m);
                 b.ns[t] = m != SPEC_NS_DEFAULT ? m : t == SPEC_NS_USER ? SPEC_NS_HOST : SPEC_NS_NEW;
         }
-        rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return berr(err, errno, "open rootfs %s", o->rootfs);
-        b.rootfd = rootfd;
+        if (o->n_layers > 0) {
+                layer_fds = calloc(o->n_layers, sizeof(*layer_fds));
+                if (!layer_fds)
+                        return berr(err, ENOMEM, "spec");
+                for (size_t i = 0; i < o->n_layers; i++)
+                        layer_fds[i] = -EBADF;
+                for (size_t i = 0; i < o->n_layers; i++) {
+                        layer_fds[i] = open(o->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (layer_fds[i] < 0) {
+                                r = berr(err, errno, "open layer %s", o->layers[i]);
+                                close_fds(layer_fds, o->n_layers);
+                                return r;
+                        }
+                }
+                b.layer_fds = layer_fds;
+        } else {
+                rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (rootfd < 0)
+                        return berr(err, errno, "open rootfs %s", o->rootfs);
+                b.rootfd = rootfd;
+        }
 
         spec = json_object();
         if (!spec)
@@ -1715,6 +1746,8 @@ spec_build(const struct spec_opts *o, json_t **ret, struct berr **err)
         if (r >= 0)
                 r = build_linux(&b, spec);
         passwd_user_done(&b.user);
+        if (layer_fds)
+                close_fds(layer_fds, o->n_layers);
         strv_done(&b.env);
         strv_done(&b.kenv);
         if (r < 0)

@@ -105,6 +105,13 @@ struct spec_resources {
 
 struct spec_opts {
         const char *rootfs; /* required: root.path */
+        /*
+         * The image's layer directories, topmost first: when given, the
+         * user is looked up in them (passwd_resolve_layers()) and rootfs
+         * need not be mounted yet.
+         */
+        const char *const *layers;
+        size_t n_layers;
         bool readonly_rootfs;
         bool readonly_tmpfs; /* with readonly_rootfs: tmpfs on /run, /tmp, /var/tmp (podman run) */
         const struct spec_kv *annotations;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -457,6 +459,103 @@ test_not_regular(void)
         tmp_done(&t);
 }
 
+/* The contents of what fd reads, NUL-terminated, in buf */
+static const char *
+read_all(int fd, char *buf, size_t size)
+{
+        ssize_t n = read(fd, buf, size - 1);
+
+        buf[n > 0 ? n : 0] = '\0';
+        return buf;
+}
+
+static int
+open_layers_str(const int *fds, size_t n, const char *path, char *buf, size_t size)
+{
+        int fd = passwd_open_in_layers(fds, n, path);
+
+        if (fd < 0)
+                return fd;
+        read_all(fd, buf, size);
+        (void)close(fd);
+        return 0;
+}
+
+/*
+ * Three layers, top first: "top", "mid", "base". What the overlay would
+ * show: the topmost file wins, whiteouts hide, opaque directories stop
+ * the merge, symlinks resolve across layers and never out of the root.
+ */
+static void
+test_open_in_layers(void)
+{
+        const char *names[] = {"top", "mid", "base"};
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        struct passwd_user u = {0};
+        char buf[256], path[512];
+        struct tmp t = {0};
+        int fds[3];
+
+        tmp_setup(&t);
+        for (size_t i = 0; i < 3; i++) {
+                make_dir(t.dir, names[i]);
+                (void)snprintf(path, sizeof(path), "%s/%s", names[i], "etc");
+                make_dir(t.dir, path);
+        }
+        write_file(t.dir, "base/etc/passwd", "base:x:1:1::/base:/bin/sh\n");
+        write_file(t.dir, "mid/etc/passwd", "mid:x:2:2::/mid:/bin/sh\n");
+        write_file(t.dir, "base/etc/group", "g:x:5:mid\n");
+        write_file(t.dir, "base/etc/only-base", "only base\n");
+        write_file(t.dir, "base/etc/gone", "gone\n");
+        /* a whiteout in the top layer hides base's etc/gone */
+        (void)snprintf(path, sizeof(path), "%s/top/etc/gone", t.dir);
+        check(mknod(path, S_IFCHR | 0000, 0) == 0);
+        /* an opaque directory in mid hides base's opq/ */
+        make_dir(t.dir, "base/opq");
+        write_file(t.dir, "base/opq/hidden", "hidden\n");
+        make_dir(t.dir, "mid/opq");
+        write_file(t.dir, "mid/opq/seen", "seen\n");
+        (void)snprintf(path, sizeof(path), "%s/mid/opq", t.dir);
+        check(setxattr(path, "trusted.overlay.opaque", "y", 1, 0) == 0);
+        /* a symlink in top to a file only base holds, and one that climbs out */
+        make_link(t.dir, "top/etc/link", "../etc/./only-base");
+        make_link(t.dir, "top/etc/escape", "../../../../outside/passwd");
+        for (size_t i = 0; i < 3; i++) {
+                (void)snprintf(path, sizeof(path), "%s/%s", t.dir, names[i]);
+                fds[i] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                check(fds[i] >= 0);
+        }
+
+        check(open_layers_str(fds, 3, "/etc/passwd", buf, sizeof(buf)) == 0);
+        check_str(buf, "mid:x:2:2::/mid:/bin/sh\n");
+        check(open_layers_str(fds, 3, "etc/only-base", buf, sizeof(buf)) == 0);
+        check_str(buf, "only base\n");
+        check(passwd_open_in_layers(fds, 3, "/etc/gone") == -ENOENT);
+        check(open_layers_str(fds + 1, 2, "/etc/gone", buf, sizeof(buf)) == 0);
+        check_str(buf, "gone\n");
+        check(open_layers_str(fds, 3, "/opq/seen", buf, sizeof(buf)) == 0);
+        check_str(buf, "seen\n");
+        check(passwd_open_in_layers(fds, 3, "/opq/hidden") == -ENOENT);
+        check(open_layers_str(fds, 3, "/etc/link", buf, sizeof(buf)) == 0);
+        check_str(buf, "only base\n");
+        check(passwd_open_in_layers(fds, 3, "/etc/escape") == -ENOENT);
+        check(open_layers_str(fds, 3, "/opq/../../etc/passwd", buf, sizeof(buf)) == 0);
+        check_str(buf, "mid:x:2:2::/mid:/bin/sh\n");
+        check(passwd_open_in_layers(fds, 3, "/etc") == -EISDIR);
+        check(passwd_open_in_layers(fds, 3, "/etc/passwd/x") == -ENOTDIR);
+
+        /* the user, through the layers: mid's passwd and base's group */
+        check(passwd_resolve_layers(fds, 3, "/r", "mid", &u, &err) == 0);
+        check(u.uid == 2 && u.gid == 2 && u.home && strcmp(u.home, "/mid") == 0);
+        check(u.n_groups == 1 && u.groups[0] == 5);
+        passwd_user_done(&u);
+        check(passwd_resolve_layers(fds, 3, "/r", "base", &u, &err) == -EINVAL);
+        check_str(err ? err->msg : NULL, "user \"base\" not found in /r/etc/passwd");
+        for (size_t i = 0; i < 3; i++)
+                (void)close(fds[i]);
+        tmp_done(&t);
+}
+
 int
 main(void)
 {
@@ -471,5 +570,6 @@ main(void)
         RUN(test_symlinks_inside);
         RUN(test_open_in_root);
         RUN(test_not_regular);
+        RUN(test_open_in_layers);
         return check_done();
 }
