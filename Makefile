@@ -10,9 +10,9 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 FUZZ_CC ?= clang
 PKG_CONFIG ?= pkg-config
-PKGS := libfyaml jansson libcrypto zlib libzstd libseccomp libcap
-# loaded when first used (storage/curl-load.c, archive-load.c), not linked: headers only
-LAZY_PKGS := libcurl libarchive
+PKGS := libfyaml jansson zlib libzstd libseccomp libcap
+# loaded when first used (storage/curl-load.c, archive-load.c, util/digest.c), not linked: headers only
+LAZY_PKGS := libcurl libarchive libcrypto
 
 BUILD ?= build/release
 # make V=1 shows the compiler's command lines

@@ -9,7 +9,8 @@
  *   2. writes the output to the log in the CRI format until the container
  *      exits and its pipes close, reaping whatever is re-parented to it,
  *   3. writes the exit file ({"exitCode":N,"signal":N,"finishedAt":ns}),
- *   4. becomes `berth internal cleanup ID` (cgroup, OOM count, record).
+ *   4. becomes `berth internal cleanup ID` (cgroup, OOM count, record),
+ *      unless --no-cleanup says the caller waits to do that itself.
  *
  * It links nothing but libc and the log writer, statically, to stay small.
  */
@@ -18,6 +19,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ struct monitor {
         int status_fd, out_fd, err_fd;
         uint64_t log_max_size;
         unsigned log_max_files;
+        bool no_cleanup; /* the caller waits for the container and cleans up after it */
 };
 
 static void
@@ -79,6 +82,8 @@ static void __attribute__((format(printf, 2, 3))) status(struct monitor *m, cons
 static int
 cleanup(const struct monitor *m)
 {
+        if (m->no_cleanup)
+                return 0;
         const char *argv[] = {m->berth,   "--root",  m->root, "--runroot", m->runroot,
                               "internal", "cleanup", m->id,   NULL};
 
@@ -129,6 +134,7 @@ parse_args(int argc, char **argv, struct monitor *m)
                 {"berth", required_argument, NULL, 'b'},
                 {"root", required_argument, NULL, 'r'},
                 {"runroot", required_argument, NULL, 'R'},
+                {"no-cleanup", no_argument, NULL, 'n'},
                 {},
         };
         int c;
@@ -171,6 +177,9 @@ parse_args(int argc, char **argv, struct monitor *m)
                         break;
                 case 'R':
                         m->runroot = optarg;
+                        break;
+                case 'n':
+                        m->no_cleanup = true;
                         break;
                 default:
                         return -1;
@@ -219,7 +228,7 @@ main(int argc, char **argv)
                 fprintf(stderr, "usage: berth-monitor --id ID --pid PID --stdout-fd N "
                                 "[--stderr-fd N] [--status-fd N] --log FILE --exit-file FILE "
                                 "--berth PATH --root DIR --runroot DIR [--log-max-size N] "
-                                "[--log-max-files N]\n");
+                                "[--log-max-files N] [--no-cleanup]\n");
                 return 2;
         }
         (void)signal(SIGPIPE, SIG_IGN);

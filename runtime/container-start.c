@@ -150,7 +150,12 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                                       ctx->root,    "--runroot",
                                       ctx->runroot, "--log-max-size",
                                       maxsize,      "--log-max-files",
-                                      "2",          NULL};
+                                      "2",          NULL,
+                                      NULL};
+
+                /* an attached run cleans up after its container itself */
+                if (json_is_true(json_object_get(rec, "attached")))
+                        argv[sizeof(argv) / sizeof(argv[0]) - 2] = "--no-cleanup";
                 execv(monitor, (char *const *)argv);
         }
         (void)kill(pid, SIGKILL);

@@ -31,7 +31,6 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
-#include "util/digest.h"
 #include "util/quote.h"
 
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
@@ -1213,58 +1212,78 @@ seccomp_filter_build(const json_t *oci_seccomp, struct seccomp_filter **ret, str
 }
 
 /*
- * The compiled-filter cache: one file per profile, named for the SHA-256 of
- * the profile's JSON (keys sorted), libseccomp's version and this machine's
- * architecture; in it a magic, the seccomp(2) flags, the instruction count
- * and the instructions. Compiling podman's default profile takes libseccomp
- * some 15 ms, more than the rest of a container's start.
+ * The compiled-filter cache: one file per profile, named for a hash of the
+ * profile's JSON (keys sorted), libseccomp's version and this machine's
+ * architecture; in it a magic, the seccomp(2) flags, the instruction
+ * count, the instructions and that key text itself, compared whole on
+ * reading (so the hash need not be a cryptographic one, and OpenSSL need
+ * not start). Compiling podman's default profile takes libseccomp some
+ * 15 ms, more than the rest of a container's start.
  */
-#define CACHE_MAGIC "BRTHBPF1"
+#define CACHE_MAGIC "BRTHBPF2"
 
 struct cache_header {
         char magic[8];
         uint32_t flags;
-        uint32_t len;
+        uint32_t len;      /* instructions */
+        uint64_t key_size; /* bytes of key text after them */
 };
 
-static int
-cache_name(const json_t *oci_seccomp, char out[DIGEST_STRING_MAX], struct berr **err)
+/* The key text: what a filter is compiled from */
+static char *
+cache_key(const json_t *oci_seccomp)
 {
         const struct scmp_version *v = seccomp_version();
-        _cleanup_free_ char *dump = NULL, *key = NULL;
+        _cleanup_free_ char *dump = NULL;
         const char *arch = NULL, *arch_short = NULL;
+        char *key = NULL;
 
         seccomp_native_arch(&arch, &arch_short);
         dump = json_dumps(oci_seccomp, JSON_COMPACT | JSON_SORT_KEYS);
         if (!dump || asprintf(&key, "%u.%u.%u %s %s", v ? v->major : 0, v ? v->minor : 0,
                               v ? v->micro : 0, arch ? arch : "-", dump) < 0)
-                return berr(err, ENOMEM, "seccomp cache key");
-        return digest_buffer(key, strlen(key), out) < 0 ? berr(err, EIO, "seccomp cache key") : 0;
+                return NULL;
+        return key;
 }
 
-/* The cached filter in dirfd/name: 1 and *ret, 0 when there is none (or it is not sound) */
+/* FNV-1a, 64 bits, as 16 hex digits: a file name */
+static void
+cache_name(const char *key, char out[17])
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+                h = (h ^ *p) * 0x100000001b3ULL;
+        snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/* The cached filter in dirfd/name: 1 and *ret, 0 when there is none (or it is not this one) */
 static int
-cache_read(int dirfd, const char *name, struct seccomp_filter **ret)
+cache_read(int dirfd, const char *name, const char *key, struct seccomp_filter **ret)
 {
         _cleanup_(seccomp_filter_freep) struct seccomp_filter *f = NULL;
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ char *stored = NULL;
+        size_t size, key_size = strlen(key);
         struct cache_header h;
         struct stat st;
-        size_t size;
 
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
                 return 0;
         if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
             memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 || h.len == 0 ||
-            h.len > FILTER_INSNS_MAX)
+            h.len > FILTER_INSNS_MAX || h.key_size != key_size)
                 return 0;
         size = (size_t)h.len * sizeof(struct sock_filter);
-        if ((size_t)st.st_size != sizeof(h) + size)
+        if ((uint64_t)st.st_size != sizeof(h) + size + key_size)
                 return 0;
         f = calloc(1, sizeof(*f));
-        if (!f || !(f->insns = malloc(size)))
+        stored = malloc(key_size);
+        if (!f || !stored || !(f->insns = malloc(size)))
                 return -ENOMEM;
-        if (pread(fd, f->insns, size, sizeof(h)) != (ssize_t)size)
+        if (pread(fd, f->insns, size, sizeof(h)) != (ssize_t)size ||
+            pread(fd, stored, key_size, (off_t)(sizeof(h) + size)) != (ssize_t)key_size ||
+            memcmp(stored, key, key_size) != 0)
                 return 0;
         f->len = (unsigned short)h.len;
         f->flags = h.flags;
@@ -1274,11 +1293,11 @@ cache_read(int dirfd, const char *name, struct seccomp_filter **ret)
 
 /* Best effort: a cache that cannot be written only costs the next start a compile */
 static void
-cache_write(int dirfd, const char *name, const struct seccomp_filter *f)
+cache_write(int dirfd, const char *name, const char *key, const struct seccomp_filter *f)
 {
-        struct cache_header h = {.flags = f->flags, .len = f->len};
+        struct cache_header h = {.flags = f->flags, .len = f->len, .key_size = strlen(key)};
         size_t size = (size_t)f->len * sizeof(struct sock_filter);
-        char tmp[DIGEST_STRING_MAX + 32];
+        char tmp[64];
         _cleanup_close_ int fd = -EBADF;
 
         memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
@@ -1287,7 +1306,9 @@ cache_write(int dirfd, const char *name, const struct seccomp_filter *f)
         if (fd < 0)
                 return;
         if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
-            write(fd, f->insns, size) != (ssize_t)size || renameat(dirfd, tmp, dirfd, name) < 0)
+            write(fd, f->insns, size) != (ssize_t)size ||
+            write(fd, key, h.key_size) != (ssize_t)h.key_size ||
+            renameat(dirfd, tmp, dirfd, name) < 0)
                 (void)unlinkat(dirfd, tmp, 0);
 }
 
@@ -1297,17 +1318,17 @@ seccomp_filter_build_cached(const json_t *oci_seccomp, const char *cache_dir,
 {
         _cleanup_(seccomp_filter_freep) struct seccomp_filter *f = NULL;
         _cleanup_close_ int dirfd = -EBADF;
-        char digest[DIGEST_STRING_MAX];
-        const char *name;
+        _cleanup_free_ char *key = NULL;
+        char name[17];
         struct stat st;
         int r;
 
         if (!cache_dir)
                 return seccomp_filter_build(oci_seccomp, ret, err);
-        r = cache_name(oci_seccomp, digest, err);
-        if (r < 0)
-                return r;
-        name = digest_hex(digest);
+        key = cache_key(oci_seccomp);
+        if (!key)
+                return berr(err, ENOMEM, "seccomp filter cache");
+        cache_name(key, name);
         if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
                 return seccomp_filter_build(oci_seccomp, ret, err);
         dirfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -1315,13 +1336,13 @@ seccomp_filter_build_cached(const json_t *oci_seccomp, const char *cache_dir,
         if (dirfd < 0 || fstat(dirfd, &st) < 0 || st.st_uid != geteuid() ||
             (st.st_mode & 0022) != 0)
                 return seccomp_filter_build(oci_seccomp, ret, err);
-        r = cache_read(dirfd, name, ret);
+        r = cache_read(dirfd, name, key, ret);
         if (r != 0)
                 return r < 0 ? berr(err, -r, "seccomp filter cache") : 0;
         r = seccomp_filter_build(oci_seccomp, &f, err);
         if (r < 0)
                 return r;
-        cache_write(dirfd, name, f);
+        cache_write(dirfd, name, key, f);
         *ret = TAKE_PTR(f);
         return 0;
 }
