@@ -20,12 +20,12 @@
 #define CRYPTO_SONAME "libcrypto.so.3"
 
 /* every libcrypto function used: X(return type, name, parameters) */
-#define CRYPTO_FUNCTIONS(X)                                                                   \
-        X(EVP_MD_CTX *, EVP_MD_CTX_new, (void))                                               \
-        X(void, EVP_MD_CTX_free, (EVP_MD_CTX * c))                                            \
-        X(const EVP_MD *, EVP_sha256, (void))                                                 \
-        X(int, EVP_DigestInit_ex, (EVP_MD_CTX * c, const EVP_MD *t, ENGINE *e))               \
-        X(int, EVP_DigestUpdate, (EVP_MD_CTX * c, const void *d, size_t n))                   \
+#define CRYPTO_FUNCTIONS(X)                                                     \
+        X(EVP_MD_CTX *, EVP_MD_CTX_new, (void))                                 \
+        X(void, EVP_MD_CTX_free, (EVP_MD_CTX * c))                              \
+        X(const EVP_MD *, EVP_sha256, (void))                                   \
+        X(int, EVP_DigestInit_ex, (EVP_MD_CTX * c, const EVP_MD *t, ENGINE *e)) \
+        X(int, EVP_DigestUpdate, (EVP_MD_CTX * c, const void *d, size_t n))     \
         X(int, EVP_DigestFinal_ex, (EVP_MD_CTX * c, unsigned char *md, unsigned int *s))
 
 struct crypto_lib {
@@ -45,10 +45,10 @@ load(void)
 
         if (!h)
                 return;
-#define X(ret, name, params)                                 \
-        if (!(*(void **)&lib.name = dlsym(h, #name))) {      \
-                dlclose(h);                                  \
-                return;                                      \
+#define X(ret, name, params)                            \
+        if (!(*(void **)&lib.name = dlsym(h, #name))) { \
+                dlclose(h);                             \
+                return;                                 \
         }
         CRYPTO_FUNCTIONS(X)
 #undef X
