@@ -1342,7 +1342,8 @@ seccomp_filter_build_cached(const json_t *oci_seccomp, const char *cache_dir,
         r = seccomp_filter_build(oci_seccomp, &f, err);
         if (r < 0)
                 return r;
-        cache_write(dirfd, name, key, f);
+        if (f)
+                cache_write(dirfd, name, key, f);
         *ret = TAKE_PTR(f);
         return 0;
 }
