@@ -34,11 +34,13 @@ BERTH_LIBS = $(PKG_LIBS) $(LIBS)
 MODULES := util kube reconcile runtime storage
 LIB_SRC := $(sort $(wildcard $(addsuffix /*.c,$(MODULES))))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
+MONITOR_SRC := $(sort $(wildcard monitor/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test-*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/%.o)
+MONITOR_OBJ := $(MONITOR_SRC:%.c=$(BUILD)/%.o)
 LIB_A := $(BUILD)/libberth.a
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=$(BUILD)/tests/fuzz/replay-%)
@@ -66,9 +68,9 @@ $(BERTH_BIN): $(CMD_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(BERTH_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB_A) $(BERTH_LIBS)
 
-$(MONITOR_BIN): $(BUILD)/monitor/berth-monitor.o $(LIB_A)
+$(MONITOR_BIN): $(MONITOR_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $< $(LIB_A)
+	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $(MONITOR_OBJ) $(LIB_A)
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -149,4 +151,4 @@ lint:
 clean:
 	rm -rf build berth berth-monitor $(MAN_PAGES)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/monitor/berth-monitor.d
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(MONITOR_OBJ:.o=.d)

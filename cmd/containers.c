@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cmd.h"
@@ -318,6 +319,76 @@ cmd_logs(struct berth_ctx *ctx, int argc, char **argv)
         if (runtime_logs(s, ctx, argv[optind], &lo, &err) < 0) {
                 fprintf(stderr, "Error: %s\n", err->msg);
                 return berr_code(err) == -ENOENT ? 125 : EXIT_INVALID;
+        }
+        return 0;
+}
+
+int
+cmd_attach(struct berth_ctx *ctx, int argc, char **argv)
+{
+        enum { OPT_DETACH_KEYS = 256, OPT_NO_STDIN, OPT_SIG_PROXY };
+        static const struct option options[] = {
+                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+                {"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+                {"sig-proxy", required_argument, NULL, OPT_SIG_PROXY},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        _cleanup_(storage_closep) struct storage *s = NULL;
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        struct runtime_attach_opts ao = {.stdin_ = true, .sig_proxy = true};
+        int c, r;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+                switch (c) {
+                case OPT_DETACH_KEYS: {
+                        char keys[16];
+                        if (runtime_parse_detach_keys(optarg, keys, sizeof(keys)) < 0)
+                                return cmd_usage_error("attach",
+                                                       "--detach-keys %s: expected keys such as "
+                                                       "ctrl-p,ctrl-q",
+                                                       optarg);
+                        ao.detach_keys = optarg;
+                        break;
+                }
+                case OPT_NO_STDIN:
+                        ao.stdin_ = false;
+                        break;
+                case OPT_SIG_PROXY:
+                        if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0)
+                                return cmd_usage_error("attach",
+                                                       "--sig-proxy %s: expected true or false",
+                                                       optarg);
+                        ao.sig_proxy = strcmp(optarg, "true") == 0;
+                        break;
+                case 'h':
+                        printf("Usage: berth attach [options] CONTAINER\n\n"
+                               "Attach to the terminal of a running container made with --tty:\n"
+                               "its output here, what is typed here to it. The detach keys\n"
+                               "leave it running.\n\n"
+                               "Options:\n"
+                               "      --detach-keys KEYS  detach with these (default: "
+                               "ctrl-p,ctrl-q)\n"
+                               "      --no-stdin          do not pass standard input on\n"
+                               "      --sig-proxy BOOL    pass signals on (default: true)\n");
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind != argc - 1)
+                return cmd_usage_error("attach", "expected one container");
+        /* with our terminal raw, ^C is typed into the container's: no signal to pass on */
+        if (ao.stdin_ && isatty(STDIN_FILENO))
+                ao.sig_proxy = false;
+        r = cmd_open_store(ctx, &s);
+        if (r != 0)
+                return r;
+        r = runtime_attach(s, ctx, argv[optind], &ao, &err);
+        if (r < 0) {
+                fprintf(stderr, "Error: %s\n", err->msg);
+                return 125;
         }
         return 0;
 }

@@ -11,6 +11,7 @@
 #include "util/cleanup.h"
 
 static const struct berth_cmd commands[] = {
+        {"attach", "Attach to a running container's terminal", cmd_attach},
         {"create", "Create a container", cmd_create},
         {"exec", "Run a command in a running container", cmd_exec},
         {"image", "Manage images", cmd_image},

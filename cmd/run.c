@@ -65,8 +65,9 @@ create_help(FILE *f, const char *cmd)
                 "  -w, --workdir DIR            working directory in the container\n"
                 "  -u, --user USER[:GROUP]      run as this user (name or number)\n"
                 "  -h, --hostname NAME          the container's host name (default: its short ID)\n"
-                "  -t, --tty                    give the container a terminal\n"
+                "  -t, --tty                    give the container a terminal (its monitor's)\n"
                 "  -i, --interactive            pass standard input on (with -t: this terminal)\n"
+                "      --detach-keys KEYS       with -t: detach with these (ctrl-p,ctrl-q)\n"
                 "  -v, --volume SRC:DST[:OPTS]  bind mount SRC (ro, rw, nosuid, nodev, noexec)\n"
                 "  -l, --label KEY=VALUE        label the container\n"
                 "      --network MODE           private (default: loopback only), none or host\n"
@@ -139,6 +140,7 @@ struct create_args {
         struct runtime_create_opts o;
         struct strv env, caps_add, caps_drop, volumes, labels, entrypoint, args;
         const char *pull;
+        const char *detach_keys;
         bool detach;
 };
 
@@ -172,6 +174,7 @@ enum {
         OPT_STOP_TIMEOUT,
         OPT_LOG_OPT,
         OPT_PULL,
+        OPT_DETACH_KEYS,
         OPT_HELP,
 };
 
@@ -182,6 +185,7 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                 {"detach", no_argument, NULL, 'd'},
                 {"name", required_argument, NULL, OPT_NAME},
                 {"rm", no_argument, NULL, OPT_RM},
+                {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
                 {"env", required_argument, NULL, 'e'},
                 {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
                 {"workdir", required_argument, NULL, 'w'},
@@ -230,6 +234,9 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                         break;
                 case OPT_RM:
                         a->o.auto_remove = true;
+                        break;
+                case OPT_DETACH_KEYS:
+                        a->detach_keys = optarg;
                         break;
                 case 'e':
                         if (!strchr(optarg, '=')) {
@@ -488,6 +495,20 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
                         printf("%s\n", id);
                         return 0;
                 }
+                /* the foreground with a terminal: attached to it through the monitor */
+                if (a.o.tty) {
+                        struct runtime_attach_opts ao = {.stdin_ = a.o.interactive,
+                                                         .detach_keys = a.detach_keys,
+                                                         .sig_proxy = !a.o.interactive};
+
+                        r = runtime_attach(s, ctx, id, &ao, &err);
+                        if (r == 1)
+                                return 0; /* detached: it runs on */
+                        if (r < 0)
+                                fprintf(stderr, "Error: %s\n", err->msg);
+                        berr_freep(&err);
+                        goto wait;
+                }
                 /* the foreground: the log as it comes, our signals passed on, its exit status */
                 sigemptyset(&mask);
                 sigaddset(&mask, SIGINT);
@@ -499,6 +520,7 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
                 (void)runtime_logs(s, ctx, id, &lo, NULL);
                 if (at.sigfd >= 0)
                         (void)close(at.sigfd);
+        wait:
                 if (runtime_wait(s, ctx, id, &code, &err) < 0) {
                         fprintf(stderr, "Error: %s\n", err->msg);
                         code = EXIT_BERTH;

@@ -3,7 +3,7 @@
 # Installed by `make install` as .../bash-completion/completions/berth; to try
 # it without installing: source completion/berth.bash
 
-_berth_commands="create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
+_berth_commands="attach create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
 _berth_kube_commands="validate help"
 _berth_global_opts="--root --runroot --log-level --help --version -h -v"
 _berth_log_levels="error warn info debug"
@@ -14,10 +14,10 @@ _berth_formats="text json"
 _berth_create_opts="--name --rm --env --entrypoint --workdir --user --hostname --tty --volume
 --label --network --net --privileged --read-only --cap-add --cap-drop --security-opt --memory
 --cpus --cpuset-cpus --pids-limit --runtime --stop-signal --stop-timeout --log-opt --pull --help
--e -w -u -h -t -v -l -m"
+--interactive --detach-keys -e -w -u -h -t -i -v -l -m"
 _berth_create_args="--name --env --entrypoint --workdir --user --hostname --volume --label
 --network --net --cap-add --cap-drop --security-opt --memory --cpus --cpuset-cpus --pids-limit
---runtime --stop-signal --stop-timeout --log-opt --pull -e -w -u -h -v -l -m"
+--runtime --stop-signal --stop-timeout --log-opt --pull --detach-keys -e -w -u -h -v -l -m"
 _berth_exec_args="--user --workdir --env -u -w -e"
 _berth_signals="SIGTERM SIGKILL SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGSTOP SIGCONT SIGWINCH"
 _berth_caps="ALL CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_AUDIT_WRITE CAP_BLOCK_SUSPEND CAP_BPF
@@ -171,7 +171,7 @@ _berth() {
         help)
                 # berth help COMMAND [SUBCOMMAND]
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "create exec image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
+                        _berth_opts "attach create exec image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
                 elif ((cword == cmd_at + 2)) && [[ ${words[cmd_at + 1]} == kube ]]; then
                         _berth_opts "validate"
                 fi
@@ -215,7 +215,8 @@ _berth() {
                         return
                         ;;
                 --name | -e | --env | --entrypoint | -w | --workdir | -u | --user | -h | --hostname | \
-                        -l | --label | -m | --memory | --cpus | --cpuset-cpus | --pids-limit | --stop-timeout)
+                        -l | --label | -m | --memory | --cpus | --cpuset-cpus | --pids-limit | --stop-timeout | \
+                        --detach-keys)
                         return
                         ;;
                 esac
@@ -263,6 +264,18 @@ _berth() {
                         ;;
                 esac
                 [[ $cur != -* ]] || _berth_opts "--all --latest --quiet --format --no-trunc --noheading --help -a -l -q -f -h"
+                ;;
+        attach)
+                case $prev in
+                --detach-keys)
+                        return
+                        ;;
+                --sig-proxy)
+                        _berth_opts "true false"
+                        return
+                        ;;
+                esac
+                [[ $cur != -* ]] || _berth_opts "--detach-keys --no-stdin --sig-proxy --help -h"
                 ;;
         logs)
                 case $prev in

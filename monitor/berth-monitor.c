@@ -19,8 +19,8 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "runtime/crilog.h"
 #include "util/berr.h"
 
 /* output still arriving after the container's exit (its leftovers) is read this long */
 #define DRAIN_MS 2000
+/* how long an attached run's terminal waits for its caller to attach */
+#define ATTACH_WAIT_MS 10000
+
 /* output without a newline is written after this long without more */
 #define IDLE_FLUSH_MS 1000
 
@@ -44,7 +48,9 @@ struct monitor {
         int status_fd, out_fd, err_fd;
         uint64_t log_max_size;
         unsigned log_max_files;
-        bool no_cleanup; /* the caller waits for the container and cleans up after it */
+        bool no_cleanup;        /* the caller waits for the container and cleans up after it */
+        const char *attach_dir; /* a terminal: its attach socket goes there */
+        bool wait_attach;       /* read nothing from the terminal before a client attached */
 };
 
 static void
@@ -79,6 +85,13 @@ static void __attribute__((format(printf, 2, 3))) status(struct monitor *m, cons
 }
 
 /* become `berth --root R --runroot RR internal cleanup ID` */
+/* milliseconds from now to end (<= 0: passed) */
+static int
+ms_until(const struct timespec *end, const struct timespec *now)
+{
+        return (int)((end->tv_sec - now->tv_sec) * 1000 + (end->tv_nsec - now->tv_nsec) / 1000000);
+}
+
 static int
 cleanup(const struct monitor *m)
 {
@@ -135,6 +148,8 @@ parse_args(int argc, char **argv, struct monitor *m)
                 {"root", required_argument, NULL, 'r'},
                 {"runroot", required_argument, NULL, 'R'},
                 {"no-cleanup", no_argument, NULL, 'n'},
+                {"attach-dir", required_argument, NULL, 'a'},
+                {"wait-attach", no_argument, NULL, 'w'},
                 {},
         };
         int c;
@@ -181,6 +196,12 @@ parse_args(int argc, char **argv, struct monitor *m)
                 case 'n':
                         m->no_cleanup = true;
                         break;
+                case 'a':
+                        m->attach_dir = optarg;
+                        break;
+                case 'w':
+                        m->wait_attach = true;
+                        break;
                 default:
                         return -1;
                 }
@@ -219,16 +240,18 @@ main(int argc, char **argv)
 {
         struct monitor m = {0};
         struct crilog *log = NULL;
-        struct timespec drain_end = {0}, now;
+        struct timespec drain_end = {0}, attach_end, now = {0};
+        struct attach at = {.listen_fd = -1, .dir_fd = -1, .tty_fd = -1};
         bool exited = false;
         sigset_t mask;
         int sfd, st = 0, fds[2];
 
         if (parse_args(argc, argv, &m) < 0) {
-                fprintf(stderr, "usage: berth-monitor --id ID --pid PID --stdout-fd N "
-                                "[--stderr-fd N] [--status-fd N] --log FILE --exit-file FILE "
-                                "--berth PATH --root DIR --runroot DIR [--log-max-size N] "
-                                "[--log-max-files N] [--no-cleanup]\n");
+                fprintf(stderr,
+                        "usage: berth-monitor --id ID --pid PID --stdout-fd N "
+                        "[--stderr-fd N] [--status-fd N] --log FILE --exit-file FILE "
+                        "--berth PATH --root DIR --runroot DIR [--log-max-size N] "
+                        "[--log-max-files N] [--no-cleanup] [--attach-dir DIR [--wait-attach]]\n");
                 return 2;
         }
         (void)signal(SIGPIPE, SIG_IGN);
@@ -246,30 +269,53 @@ main(int argc, char **argv)
                 (void)kill(m.pid, SIGKILL);
                 return cleanup(&m);
         }
+        if (m.attach_dir && attach_open(&at, m.attach_dir, m.out_fd) < 0) {
+                status(&m, "Emonitor: the attach socket in %s: %s", m.attach_dir, strerror(errno));
+                (void)kill(m.pid, SIGKILL);
+                return cleanup(&m);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &attach_end);
+        attach_end.tv_sec += ATTACH_WAIT_MS / 1000;
         fds[0] = m.out_fd;
         fds[1] = m.err_fd;
         status(&m, "P%d", (int)m.pid);
 
         for (;;) {
-                struct pollfd p[3] = {
-                        {.fd = fds[0], .events = POLLIN},
-                        {.fd = fds[1], .events = POLLIN},
-                        {.fd = sfd, .events = POLLIN},
-                };
-                int timeout = -1, n_ready;
+                struct pollfd p[3 + 1 + ATTACH_CLIENTS_MAX];
+                size_t np = 0, first_attach;
+                int idx[2] = {-1, -1}, sig_idx, timeout = -1, n_ready;
+                bool hold = false;
+
+                /* an attached run's terminal waits for its caller (the container blocks on it) */
+                if (m.wait_attach && !at.had_client) {
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        hold = ms_until(&attach_end, &now) > 0;
+                }
+                for (int i = 0; i < 2; i++)
+                        if (fds[i] >= 0 && !(i == 0 && hold)) {
+                                idx[i] = (int)np;
+                                p[np++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                        }
+                sig_idx = (int)np;
+                p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+                first_attach = np;
+                np += attach_pollfds(&at, p + np, sizeof(p) / sizeof(p[0]) - np);
 
                 if (!exited && fds[0] < 0 && fds[1] < 0)
                         timeout = 100; /* output closed: the exit is near, look for it */
                 if (exited) {
                         clock_gettime(CLOCK_MONOTONIC, &now);
-                        timeout = (int)((drain_end.tv_sec - now.tv_sec) * 1000 +
-                                        (drain_end.tv_nsec - now.tv_nsec) / 1000000);
+                        timeout = ms_until(&drain_end, &now);
                         if ((fds[0] < 0 && fds[1] < 0) || timeout <= 0)
                                 break;
                 }
                 if (!exited && timeout < 0)
                         timeout = IDLE_FLUSH_MS;
-                n_ready = poll(p, 3, timeout);
+                if (hold) {
+                        int left = ms_until(&attach_end, &now);
+                        timeout = left < timeout ? left : timeout;
+                }
+                n_ready = poll(p, np, timeout);
                 if (n_ready < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -280,12 +326,13 @@ main(int argc, char **argv)
                         clock_gettime(CLOCK_REALTIME, &now);
                         (void)crilog_flush(log, &now, NULL);
                 }
+                attach_events(&at, p + first_attach, np - first_attach);
                 for (int i = 0; i < 2; i++) {
                         enum crilog_stream stream = i == 0 ? CRILOG_STDOUT : CRILOG_STDERR;
                         char buf[8192];
                         ssize_t n;
 
-                        if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                        if (idx[i] < 0 || !(p[idx[i]].revents & (POLLIN | POLLHUP | POLLERR)))
                                 continue;
                         n = read(fds[i], buf, sizeof(buf));
                         if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -296,9 +343,13 @@ main(int argc, char **argv)
                                 (void)crilog_flush_stream(log, stream, &now, NULL);
                                 (void)close(fds[i]);
                                 fds[i] = -1;
+                                if (i == 0)
+                                        at.tty_fd = -1;
                                 continue;
                         }
                         (void)crilog_write(log, stream, buf, (size_t)n, &now, NULL);
+                        if (i == 0)
+                                attach_output(&at, buf, (size_t)n);
                 }
                 /*
                  * Reap at each wake-up, not only on SIGCHLD: the container may
@@ -309,7 +360,7 @@ main(int argc, char **argv)
                         pid_t pid;
                         int s;
 
-                        while ((p[2].revents & POLLIN) &&
+                        while ((p[sig_idx].revents & POLLIN) &&
                                read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
                                 ;
                         while ((pid = waitpid(-1, &s, WNOHANG)) > 0)
@@ -321,6 +372,7 @@ main(int argc, char **argv)
                                 }
                 }
         }
+        attach_close(&at);
         clock_gettime(CLOCK_REALTIME, &now);
         (void)crilog_flush(log, &now, NULL);
         log = crilog_free(log);

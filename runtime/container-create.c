@@ -303,7 +303,7 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         size_t n_env = strv_length(o->env), n_vol = strv_length(o->volumes);
         int r;
 
-        if (o->env && !envs)
+        if (n_env > 0 && !envs)
                 return berr(err, ENOMEM, "env");
         so.rootfs = b->p->rootfs;
         so.layers = (const char *const *)b->layers;
@@ -427,11 +427,6 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                 return berr(err, errno,
                             "--runtime %s: expected runc, crun or the path of an OCI "
                             "runtime",
-                            o->runtime);
-        if (o->tty && o->runtime && o->runtime[0])
-                return berr(err, 0,
-                            "--tty with --runtime %s: a terminal is only given by the built-in "
-                            "executor so far",
                             o->runtime);
         if (o->seccomp && strcmp(o->seccomp, "unconfined") != 0) {
                 r = seccomp_profile_read(o->seccomp, NULL, 0, &seccomp_file, err);

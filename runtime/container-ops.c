@@ -159,6 +159,13 @@ find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **
         return r;
 }
 
+int
+container_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **rec,
+               struct berr **err)
+{
+        return find(s, ctx, what, rec, err);
+}
+
 static bool
 is_running(const json_t *rec)
 {

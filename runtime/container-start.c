@@ -26,40 +26,23 @@
 
 #define STATUS_MAX 4096
 
-/* the container's standard files on 0, 1, 2; *out_fd and *err_fd: what the monitor reads */
 /*
  * The container's standard files on 0, 1, 2; *out_fd and *err_fd: what the
- * monitor reads. An attached interactive run keeps ours (the caller's)
- * instead: its standard input, and with a terminal all three, so the
- * container talks to the caller's terminal with nothing in between (and
- * the monitor gets an output that is closed at once).
+ * monitor reads. With a terminal the container makes its own (its master
+ * comes back from container_spawn()): nothing here but /dev/null. An
+ * attached interactive run without one hands our standard input on.
  */
 static int
 open_output(bool tty, bool keep_stdin, int *out_fd, int *err_fd)
 {
-        int out[2], errp[2], null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int out[2], errp[2], null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
         if (null < 0)
                 return -errno;
-        if (tty && keep_stdin) {
-                if (pipe2(out, O_CLOEXEC) < 0)
+        if (tty) {
+                if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
                         return -errno;
-                (void)close(out[1]);
-                *out_fd = out[0];
-                *err_fd = -1;
-        } else if (tty) {
-                int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave;
-                char *name;
-
-                if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-                    !(name = ptsname(master)))
-                        return -errno;
-                slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-                if (slave < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
-                        return -errno;
-                (void)close(slave);
-                *out_fd = master;
-                *err_fd = -1;
+                *out_fd = *err_fd = -1;
         } else {
                 if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
                         return -errno;
@@ -97,7 +80,7 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         char self[PATH_MAX], pidnum[16], outnum[16], errnum[16], statusnum[16], maxsize[32];
         const char *id = json_string_value(json_object_get(rec, "id"));
         bool tty = json_is_true(json_object_get(rec, "tty"));
-        int out_fd = -1, err_fd = -1, null, r;
+        int out_fd = -1, err_fd = -1, console = -1, null, r;
         sigset_t none;
         ssize_t n;
         pid_t pid;
@@ -121,8 +104,14 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                         &out_fd, &err_fd);
         if (r < 0)
                 fail_to(status_fd, "set up the container's output");
-        if (container_spawn(s, ctx, rec, p, &pid, &err) < 0)
+        if (container_spawn(s, ctx, rec, p, &pid, &console, &err) < 0)
                 fail_to(status_fd, err && err->msg ? err->msg : "create the container");
+        if (tty && console < 0) {
+                (void)kill(pid, SIGKILL);
+                fail_to(status_fd, "the container has no terminal");
+        }
+        if (tty)
+                out_fd = console;
 
         /* the container holds its ends now; ours go */
         null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -138,24 +127,28 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         snprintf(maxsize, sizeof(maxsize), "%lld",
                  (long long)json_integer_value(json_object_get(rec, "logMaxSize")));
         {
-                const char *argv[] = {monitor,      "--id",
-                                      id,           "--pid",
-                                      pidnum,       "--stdout-fd",
-                                      outnum,       "--stderr-fd",
-                                      errnum,       "--status-fd",
-                                      statusnum,    "--log",
-                                      p->log,       "--exit-file",
-                                      p->exit,      "--berth",
-                                      self,         "--root",
-                                      ctx->root,    "--runroot",
-                                      ctx->runroot, "--log-max-size",
-                                      maxsize,      "--log-max-files",
-                                      "2",          NULL,
-                                      NULL};
+                const char *argv[32] = {
+                        monitor,      "--id",           id,        "--pid",
+                        pidnum,       "--stdout-fd",    outnum,    "--stderr-fd",
+                        errnum,       "--status-fd",    statusnum, "--log",
+                        p->log,       "--exit-file",    p->exit,   "--berth",
+                        self,         "--root",         ctx->root, "--runroot",
+                        ctx->runroot, "--log-max-size", maxsize,   "--log-max-files",
+                        "2"};
+                size_t na = 25;
 
                 /* an attached run cleans up after its container itself */
                 if (json_is_true(json_object_get(rec, "attached")))
-                        argv[sizeof(argv) / sizeof(argv[0]) - 2] = "--no-cleanup";
+                        argv[na++] = "--no-cleanup";
+                /* a terminal is reached through the monitor's attach socket, in the run dir */
+                if (tty) {
+                        argv[na++] = "--attach-dir";
+                        argv[na++] = p->run;
+                }
+                /* the caller attaches at once: nothing is read before it is there */
+                if (tty && json_is_true(json_object_get(rec, "attached")))
+                        argv[na++] = "--wait-attach";
+                argv[na] = NULL;
                 execv(monitor, (char *const *)argv);
         }
         (void)kill(pid, SIGKILL);

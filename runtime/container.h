@@ -41,7 +41,17 @@ char *container_monitor_path(void);
 /*
  * Create the container's first process from its bundle, with our own
  * standard files as its own, and record it running (with us as its
- * monitor). The caller then becomes berth-monitor.
+ * monitor). With the spec's terminal, the container gets one of its own
+ * instead and *ret_console is its master (else -1). The caller then
+ * becomes berth-monitor.
  */
 int container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-                    const struct container_paths *p, pid_t *ret_pid, struct berr **err);
+                    const struct container_paths *p, pid_t *ret_pid, int *ret_console,
+                    struct berr **err);
+
+/*
+ * The record of the container named or numbered what, its state brought
+ * up to date (an exit the monitor recorded; a dead monitor's cleanup).
+ */
+int container_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **rec,
+                   struct berr **err);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -39,7 +40,7 @@
 #define MSG_MAX 1024
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-enum { MSG_GO = 'G', MSG_PID = 'P', MSG_ERROR = 'E' };
+enum { MSG_GO = 'G', MSG_PID = 'P', MSG_ERROR = 'E', MSG_CONSOLE = 'T' };
 
 static const int ns_flags[_OCI_NS_MAX] = {
         [OCI_NS_USER] = CLONE_NEWUSER,     [OCI_NS_MOUNT] = CLONE_NEWNS,
@@ -258,6 +259,67 @@ loopback_up(int sync_fd)
                 executor_fail(sync_fd, errno, "bring the loopback device up");
 }
 
+/*
+ * The container's terminal, made in its own devpts (so that it is
+ * /dev/pts/0 in there, as with runc and crun): the replica becomes the
+ * standard files and the controlling terminal, the master goes to our
+ * parent (the monitor-to-be) through the sync socket.
+ */
+static void
+make_console(const struct oci_config *c, int sync_fd)
+{
+        _cleanup_close_ int master = -EBADF, replica = -EBADF;
+        char m = MSG_CONSOLE;
+        struct iovec iov = {.iov_base = &m, .iov_len = 1};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u = {0};
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = u.buf,
+                .msg_controllen = sizeof(u.buf),
+        };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                executor_fail(sync_fd, errno, "open /dev/ptmx");
+        if (unlockpt(master) < 0)
+                executor_fail(sync_fd, errno, "unlock the terminal");
+        replica = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (replica < 0)
+                executor_fail(sync_fd, errno, "open the terminal's replica");
+        /* the process' own, as a login would leave it */
+        if (fchown(replica, c->uid, (gid_t)-1) < 0)
+                executor_fail(sync_fd, errno, "chown the terminal");
+        /* and the container's console, where /dev is the container's own */
+        if (rootfs_has_mount(c, "/dev", NULL)) {
+                unsigned int n;
+                char source[32];
+                _cleanup_close_ int fd =
+                        open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+                if (fd < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+                        executor_fail(sync_fd, errno, "create /dev/console");
+                snprintf(source, sizeof(source), "/dev/pts/%u", n);
+                if (mount(source, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        executor_fail(sync_fd, errno, "bind the terminal on /dev/console");
+        }
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &master, sizeof(int));
+        if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != 1)
+                executor_fail(sync_fd, errno, "send the terminal");
+        for (int i = 0; i < 3; i++)
+                if (dup2(replica, i) < 0)
+                        executor_fail(sync_fd, errno, "set up the terminal");
+        if (ioctl(0, TIOCSCTTY, 0) < 0)
+                executor_fail(sync_fd, errno, "take the terminal");
+}
+
 void
 executor_child(const struct oci_config *c, const struct executor_opts *o, int sync_fd, bool orphan)
 {
@@ -287,7 +349,7 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
                         executor_fail(sync_fd, errno, "set up standard file %d", i);
         if (!o->exec && setsid() < 0)
                 executor_fail(sync_fd, errno, "start a session");
-        if (!o->exec && c->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
+        if (!o->exec && c->terminal && !o->console && ioctl(0, TIOCSCTTY, 0) < 0)
                 executor_fail(sync_fd, errno, "take the terminal");
 
         join_namespaces(c, sync_fd);
@@ -307,6 +369,8 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
                 /* before /proc/sys becomes read-only */
                 write_sysctls(c, sync_fd);
                 rootfs_finish(c, sync_fd);
+                if (c->terminal && o->console)
+                        make_console(c, sync_fd);
         } else if (chroot(c->root_path) < 0 || chdir("/") < 0) {
                 executor_fail(sync_fd, errno, "enter the root %s", c->root_path);
         }
@@ -352,18 +416,48 @@ clone_flags(int flags)
         return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
 }
 
+/* A message from the child; a file it passes along goes to *ret_fd (when not NULL) */
 static int
-read_msg(int fd, char *buf, size_t size)
+read_msg_fd(int fd, char *buf, size_t size, int *ret_fd)
 {
+        struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = u.buf,
+                .msg_controllen = sizeof(u.buf),
+        };
+        struct cmsghdr *cm;
         ssize_t n;
 
         do
-                n = recv(fd, buf, size - 1, 0);
+                n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
         buf[n] = '\0';
+        for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+                    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+                        int got;
+
+                        memcpy(&got, CMSG_DATA(cm), sizeof(int));
+                        if (ret_fd && *ret_fd < 0)
+                                *ret_fd = got;
+                        else
+                                (void)close(got);
+                }
         return (int)n;
+}
+
+static int
+read_msg(int fd, char *buf, size_t size)
+{
+        return read_msg_fd(fd, buf, size, NULL);
 }
 
 int
@@ -460,7 +554,10 @@ executor_spawn(const struct oci_config *c, const struct executor_opts *o,
                 r = berr(err, errno, "start the container");
                 goto kill;
         }
-        r = read_msg(parent_fd, msg, sizeof(msg));
+        /* the terminal, when the child makes one, then nothing (it exec'd) or an error */
+        r = read_msg_fd(parent_fd, msg, sizeof(msg), &ret->console_fd);
+        if (r == 1 && msg[0] == MSG_CONSOLE && ret->console_fd >= 0)
+                r = read_msg(parent_fd, msg, sizeof(msg));
         if (r < 0) {
                 r = berr(err, -r, "read from the container");
                 goto kill;
@@ -477,5 +574,8 @@ kill:
         if (ret->pidfd >= 0)
                 (void)close(ret->pidfd);
         ret->pidfd = -EBADF;
+        if (ret->console_fd >= 0)
+                (void)close(ret->console_fd);
+        ret->console_fd = -EBADF;
         return r;
 }

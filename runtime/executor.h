@@ -37,13 +37,20 @@ struct executor_opts {
          * (it shares the caller's terminal, if any) instead of starting one.
          */
         bool exec;
+        /*
+         * With the spec's terminal: make it in the container's devpts and
+         * hand its master back (executor_result.console_fd), instead of
+         * taking stdio[0] as the terminal.
+         */
+        bool console;
         /* where compiled seccomp filters are kept (seccomp_filter_build_cached); NULL: none */
         const char *seccomp_cache;
 };
 
 struct executor_result {
         pid_t pid;
-        int pidfd; /* owned by the caller */
+        int pidfd;      /* owned by the caller */
+        int console_fd; /* the terminal's master (executor_opts.console), or -1; the caller's */
 };
 
 /*
@@ -69,3 +76,5 @@ void executor_fail(int sync_fd, int errnum, const char *fmt, ...)
 /* runtime/rootfs.c: the child's mounts, up to and including pivot_root, then the masks */
 int rootfs_prepare(const struct oci_config *c, const struct executor_opts *o, int sync_fd);
 int rootfs_finish(const struct oci_config *c, int sync_fd);
+/* Whether the spec mounts something on dest (of that type; NULL: any) */
+bool rootfs_has_mount(const struct oci_config *c, const char *dest, const char *type);

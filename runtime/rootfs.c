@@ -486,8 +486,8 @@ make_devices(int root_fd, const struct oci_config *c, int sync_fd)
         }
 }
 
-static bool
-has_mount(const struct oci_config *c, const char *dest, const char *type)
+bool
+rootfs_has_mount(const struct oci_config *c, const char *dest, const char *type)
 {
         for (size_t i = 0; i < c->n_mounts; i++)
                 if (strcmp(c->mounts[i].destination, dest) == 0 &&
@@ -517,9 +517,9 @@ rootfs_prepare(const struct oci_config *c, const struct executor_opts *o, int sy
                 executor_fail(sync_fd, errno, "open the root %s", c->root_path);
         for (size_t i = 0; i < c->n_mounts; i++)
                 do_mount(root_fd, &c->mounts[i], o, c->mount_label, sync_fd);
-        if (has_mount(c, "/dev", "tmpfs"))
+        if (rootfs_has_mount(c, "/dev", "tmpfs"))
                 make_devices(root_fd, c, sync_fd);
-        if (c->terminal && has_mount(c, "/dev", NULL)) {
+        if (c->terminal && !o->console && rootfs_has_mount(c, "/dev", NULL)) {
                 /* the terminal is the container's console */
                 _cleanup_close_ int fd = mkpath_in_root(root_fd, "/dev/console", false);
                 char target[FD_PATH_MAX], source[256];

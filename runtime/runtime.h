@@ -101,6 +101,24 @@ struct runtime_exec_opts {
 int runtime_exec(struct storage *s, const struct berth_ctx *ctx, const char *what,
                  const struct runtime_exec_opts *o, int *ret_exit_code, struct berr **err);
 
+struct runtime_attach_opts {
+        bool stdin_;             /* pass standard input on (a terminal of ours goes raw) */
+        const char *detach_keys; /* NULL: "ctrl-p,ctrl-q" as podman; "": none */
+        bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT passed on to the container */
+};
+
+/*
+ * Attach to the terminal of a running container made with --tty: its
+ * output to ours, our input and window size to it. Returns 0 when the
+ * container's terminal closed (it exited), 1 when the detach keys were
+ * typed (the container runs on).
+ */
+int runtime_attach(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                   const struct runtime_attach_opts *o, struct berr **err);
+
+/* "ctrl-p,ctrl-q" -> "\x10\x11" (at most size - 1 bytes), as podman reads --detach-keys */
+int runtime_parse_detach_keys(const char *spec, char *ret, size_t size);
+
 /*
  * After the container exited: its cgroup (and OOM count), the OCI runtime's
  * state, the record. What the monitor becomes (`berth internal cleanup ID`,

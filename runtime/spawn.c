@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,14 +45,14 @@ place_in_cgroup(void *userdata, pid_t pid, struct berr **err)
 
 static int
 spawn_builtin(const struct berth_ctx *ctx, const struct oci_config *c, pid_t *ret_pid,
-              struct berr **err)
+              int *ret_console, struct berr **err)
 {
         _cleanup_free_ char *seccomp_cache = NULL;
         _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
         struct cgroup_system sys = {0};
-        struct executor_result res = {.pid = -1, .pidfd = -EBADF};
+        struct executor_result res = {.pid = -1, .pidfd = -EBADF, .console_fd = -EBADF};
         /* the caller has put the container's standard files on 0, 1 and 2 */
-        struct executor_opts o = {.stdio = {0, 1, 2}};
+        struct executor_opts o = {.stdio = {0, 1, 2}, .console = true};
         struct place p = {0};
         int r;
 
@@ -83,16 +85,104 @@ spawn_builtin(const struct berth_ctx *ctx, const struct oci_config *c, pid_t *re
         }
         (void)close(res.pidfd);
         *ret_pid = res.pid;
+        *ret_console = res.console_fd;
         return 0;
 }
 
-/* run argv (an OCI runtime) with our standard files; its exit status */
+/*
+ * Run argv (an OCI runtime) with our standard files; what it says on
+ * stderr comes back in the error when it fails. Not for `create`, whose
+ * container inherits the runtime's standard files (a pipe of ours would
+ * never see its end): that one logs to a file instead (run_create()).
+ */
 static int
 run_argv(char *const *argv, struct berr **err)
 {
-        pid_t pid = fork();
+        char msg[2048];
+        size_t len = 0;
+        int pfd[2], st;
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return berr(err, errno, "pipe");
+        pid = fork();
+        if (pid < 0) {
+                (void)close(pfd[0]);
+                (void)close(pfd[1]);
+                return berr(err, errno, "fork");
+        }
+        if (pid == 0) {
+                if (dup2(pfd[1], STDERR_FILENO) < 0)
+                        _exit(127);
+                execvp(argv[0], argv);
+                fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        (void)close(pfd[1]);
+        for (;;) {
+                ssize_t n = read(pfd[0], msg + len, sizeof(msg) - 1 - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                if (len == sizeof(msg) - 1) /* the rest is not kept, only drained */
+                        len = 0;
+        }
+        (void)close(pfd[0]);
+        msg[len] = '\0';
+        while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+                msg[--len] = '\0';
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return berr(err, errno, "wait for %s", argv[0]);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                const char *last = strrchr(msg, '\n');
+
+                return berr(err, 0, "%s %s failed (exit status %d)%s%s", argv[0], argv[3],
+                            WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), len ? ": " : "",
+                            last ? last + 1 : msg);
+        }
+        return 0;
+}
+
+/* The last line of the runtime's log file, for an error message */
+static void
+last_log_line(const char *path, char *out, size_t size)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char buf[4096];
+        ssize_t n;
+        off_t end;
+        char *line;
+
+        out[0] = '\0';
+        if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) < 0)
+                return;
+        n = pread(fd, buf, sizeof(buf) - 1,
+                  end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+        if (n <= 0)
+                return;
+        buf[n] = '\0';
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                buf[--n] = '\0';
+        line = strrchr(buf, '\n');
+        line = line ? line + 1 : buf;
+        n = (ssize_t)strnlen(line, size - 1);
+        memcpy(out, line, (size_t)n);
+        out[n] = '\0';
+}
+
+/* `RUNTIME create`: its own error log in the run dir, read back when it fails */
+static int
+run_create(char **argv, const char *log_path, struct berr **err)
+{
+        pid_t pid;
         int st;
 
+        (void)unlink(log_path);
+        pid = fork();
         if (pid < 0)
                 return berr(err, errno, "fork");
         if (pid == 0) {
@@ -103,36 +193,123 @@ run_argv(char *const *argv, struct berr **err)
         while (waitpid(pid, &st, 0) < 0)
                 if (errno != EINTR)
                         return berr(err, errno, "wait for %s", argv[0]);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return berr(err, EIO, "%s %s failed (exit status %d)", argv[0], argv[3],
-                            WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                char line[1024];
+
+                last_log_line(log_path, line, sizeof(line));
+                return berr(err, 0, "%s create failed (exit status %d)%s%s", argv[0],
+                            WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+                            line[0] ? ": " : "", line);
+        }
         return 0;
+}
+
+/*
+ * A socket for the OCI runtime's --console-socket, at run/console.sock:
+ * the runtime connects and sends the terminal's master over it. Its path
+ * goes through /proc/PID/fd of the run directory held open here (in
+ * *dir_fd), so that a long run directory still fits sun_path.
+ */
+static int
+console_socket(const struct container_paths *p, int *dir_fd, char **ret_path, struct berr **err)
+{
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+        *dir_fd = open(p->run, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (*dir_fd < 0 || fd < 0)
+                return berr(err, errno, "console socket in %s", p->run);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/%d/fd/%d/console.sock", (int)getpid(),
+                 *dir_fd);
+        (void)unlinkat(*dir_fd, "console.sock", 0);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+                return berr(err, errno, "console socket in %s", p->run);
+        *ret_path = strdup(sa.sun_path);
+        if (!*ret_path)
+                return berr(err, ENOMEM, "console socket");
+        return TAKE_FD(fd);
+}
+
+/* The terminal's master that the runtime sent (it has, once `create` returned) */
+static int
+console_receive(int listen_fd, struct berr **err)
+{
+        _cleanup_close_ int conn = -EBADF;
+        char byte[256];
+        struct iovec iov = {.iov_base = byte, .iov_len = sizeof(byte)};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = u.buf,
+                .msg_controllen = sizeof(u.buf),
+        };
+        struct cmsghdr *cm;
+        int fd = -EBADF;
+
+        conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (conn < 0)
+                return berr(err, errno, "the runtime sent no terminal");
+        if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0)
+                return berr(err, errno, "receive the terminal");
+        cm = CMSG_FIRSTHDR(&msg);
+        if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+            cm->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        return fd >= 0 ? fd : berr(err, EPROTO, "the runtime sent no terminal");
 }
 
 static int
 spawn_oci(const struct berth_ctx *ctx, const struct container_paths *p, const char *runtime,
-          const char *id, const struct oci_config *c, pid_t *ret_pid, struct berr **err)
+          const char *id, const struct oci_config *c, pid_t *ret_pid, int *ret_console,
+          struct berr **err)
 {
-        _cleanup_free_ char *state = NULL, *pidfile = NULL;
-        char *create[] = {(char *)runtime,     "--root",     NULL, "create",   "--bundle",
-                          (char *)p->userdata, "--pid-file", NULL, (char *)id, NULL};
+        _cleanup_free_ char *state = NULL, *pidfile = NULL, *console = NULL, *log = NULL;
+        char *create[] = {
+                (char *)runtime,     "--root",     NULL, "--log",    NULL, "create", "--bundle",
+                (char *)p->userdata, "--pid-file", NULL, (char *)id, NULL, NULL,     NULL};
         char *start[] = {(char *)runtime, "--root", NULL, "start", (char *)id, NULL};
         char buf[32] = {0};
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, console_fd = -EBADF, run_fd = -EBADF;
         int r;
 
         if (asprintf(&state, "%s/runtime", ctx->runroot) < 0 ||
-            asprintf(&pidfile, "%s/pid", p->run) < 0)
+            asprintf(&pidfile, "%s/pid", p->run) < 0 ||
+            asprintf(&log, "%s/runtime.log", p->run) < 0)
                 return berr(err, ENOMEM, "spawn");
         create[2] = start[2] = state;
-        create[7] = pidfile;
+        create[4] = log;
+        create[9] = pidfile;
+        if (c->terminal) {
+                console_fd = console_socket(p, &run_fd, &console, err);
+                if (console_fd < 0)
+                        return console_fd;
+                /* the options go before the container's ID */
+                create[10] = "--console-socket";
+                create[11] = console;
+                create[12] = (char *)id;
+        }
         /* an OCI runtime wants the root file system mounted where root.path says */
         if (c->overlay && mount("overlay", c->root_path, "overlay", 0, c->overlay) < 0)
                 return berr(err, errno, "mount the root overlay on %s", c->root_path);
-        r = run_argv(create, err);
+        r = run_create(create, log, err);
+        if (r == 0 && console_fd >= 0) {
+                r = console_receive(console_fd, err);
+                if (r >= 0) {
+                        *ret_console = r;
+                        r = 0;
+                }
+                (void)unlinkat(run_fd, "console.sock", 0);
+        }
         if (r == 0)
                 r = run_argv(start, err);
         if (r < 0) {
+                if (*ret_console >= 0)
+                        (void)close(*ret_console);
+                *ret_console = -EBADF;
                 char *del[] = {(char *)runtime, "--root",   state, "delete",
                                "--force",       (char *)id, NULL};
                 (void)run_argv(del, NULL);
@@ -180,8 +357,10 @@ undo_spawn(const struct berth_ctx *ctx, const struct container_paths *p, const c
 
 int
 container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-                const struct container_paths *p, pid_t *ret_pid, struct berr **err)
+                const struct container_paths *p, pid_t *ret_pid, int *ret_console,
+                struct berr **err)
 {
+        _cleanup_close_ int console = -EBADF;
         _cleanup_(json_decrefp) json_t *spec = NULL, *changes = NULL;
         const char *id = json_string_value(json_object_get(rec, "id"));
         struct oci_config c = {0};
@@ -197,18 +376,11 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         r = oci_config_read(spec, p->userdata, p->config, &c, err);
         if (r < 0)
                 return r;
-        /*
-         * An attached interactive run hands the caller's terminal on: it is
-         * the caller session's, not one the container may take as its own
-         */
-        if (json_is_true(json_object_get(rec, "interactive")) &&
-            json_is_true(json_object_get(rec, "attached")))
-                c.terminal = false;
         runtime = json_string_value(json_object_get(rec, "runtime"));
         if (runtime && runtime[0])
-                r = spawn_oci(ctx, p, runtime, id, &c, &pid, err);
+                r = spawn_oci(ctx, p, runtime, id, &c, &pid, &console, err);
         else
-                r = spawn_builtin(ctx, &c, &pid, err);
+                r = spawn_builtin(ctx, &c, &pid, &console, err);
         if (r < 0) {
                 oci_config_clear(&c);
                 return r;
@@ -231,6 +403,7 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         }
         oci_config_clear(&c);
         *ret_pid = pid;
+        *ret_console = TAKE_FD(console);
         return 0;
 }
 

@@ -375,11 +375,16 @@ test_kill_9_of_berth_at_any_point() {
 
 test_tty_and_literal_args() {
 	need
-	[ -z "${RUNTIME:-}" ] || skip "a terminal is given by the built-in executor only"
-	run b run --rm -t "$IMG" sh -c 'tty; test -t 1 && echo is-a-tty'
-	expect_rc 0
-	expect_grep '^/dev/console' "$T/out"
+	# the terminal is the container's own (its devpts), owned by the monitor, and logged
+	run b run --name tty1 -t "$IMG" sh -c 'tty; test -t 1 && echo is-a-tty; ls -l /dev/console; exit 5'
+	expect_rc 5
+	expect_grep '^/dev/pts/0' "$T/out"
 	expect_grep 'is-a-tty' "$T/out"
+	expect_grep '136, *0 .*/dev/console' "$T/out"
+	run b logs tty1
+	expect_grep '^/dev/pts/0' "$T/out"
+	expect_grep 'is-a-tty' "$T/out"
+	run b rm tty1
 	# as podman: arguments are the container's, no $(VAR) expansion
 	run b run --rm -e A=x "$IMG" echo '$(A)' '$$'
 	expect_grep '^\$(A) \$\$$' "$T/out"
@@ -392,15 +397,40 @@ test_interactive_stdin_and_terminal() {
 	run b run --rm -i "$IMG" sh -c 'read line; echo "got: $line"' <<<"hello"
 	expect_rc 0
 	expect_grep '^got: hello$' "$T/out"
-	[ -z "${RUNTIME:-}" ] || skip "a terminal is given by the built-in executor only"
 	command -v script >/dev/null || skip "script(1) is not installed"
-	script -qec "$BERTH --root $T/store --runroot $T/run run --rm -it $IMG sh -c 'test -t 0 && test -t 1 && echo both-tty; exit 4'" /dev/null >"$T/out" 2>&1 || rc=$?
+	local rc=0
+	# typed input reaches the container's terminal; its exit status comes back
+	(sleep 1; echo "typed") | script -qec "$BERTH --root $T/store --runroot $T/run run --rm -it $IMG sh -c 'test -t 0 && test -t 1 && echo both-tty; read x; echo \"got: \$x\"; exit 4'" /dev/null >"$T/out" 2>&1 || rc=$?
 	expect_grep 'both-tty' "$T/out"
+	expect_grep 'got: typed' "$T/out"
+	[ "$rc" = 4 ] || fail "exit status $rc, expected 4"
+}
+
+test_attach_and_detach() {
+	need
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run b run -dt --name att "$IMG" sh -c 'i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.2; done'
+	expect_rc 0
+	# output only, until its reader goes: the container runs on
+	timeout -s KILL 20 "$BERTH" --root "$T/store" --runroot "$T/run" attach --no-stdin att | head -2 >"$T/out"
+	expect_grep '^tick [0-9]*' "$T/out"
+	# the detach keys (podman's ctrl-p ctrl-q) leave it running
+	(sleep 1; printf '\020\021'; sleep 1) | timeout -s KILL 20 script -qec "$BERTH --root $T/store --runroot $T/run attach att" /dev/null >"$T/out" 2>&1
+	expect_grep 'tick' "$T/out"
+	run b inspect --format '{{.State.Status}}' att
+	expect_grep '^running$' "$T/out"
+	# a container without a terminal has nothing to attach to
+	run b run -d --name noterm "$IMG" sleep 60
+	run b attach noterm
+	expect_rc 125
+	expect_grep 'has no terminal' "$T/err"
+	run b rm -f -t 0 att noterm
+	expect_rc 0
 }
 
 test_help() {
 	local c
-	for c in run create start stop kill rm ps logs exec inspect wait; do
+	for c in run create start stop kill rm ps logs exec inspect wait attach; do
 		run "$BERTH" "$c" --help
 		expect_rc 0
 		expect_grep "Usage: berth $c" "$T/out"
