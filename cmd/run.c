@@ -79,7 +79,7 @@ create_help(FILE *f, const char *cmd)
                 "  -m, --memory SIZE            memory limit (512m, 1g)\n"
                 "      --cpus N                 CPU limit (1.5)\n"
                 "      --cpuset-cpus LIST       CPUs allowed (0-3,8)\n"
-                "      --pids-limit N           most processes at once\n"
+                "      --pids-limit N           most processes at once (2048; -1: none)\n"
                 "      --runtime NAME           runc, crun or a path (default: built in)\n"
                 "      --stop-signal SIG        signal that stops it (default SIGTERM)\n"
                 "      --stop-timeout N         seconds before SIGKILL on stop (default 10)\n"
@@ -330,7 +330,7 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                         if (*end || v < -1)
                                 return cmd_usage_error(cmd, "--pids-limit %s: expected a number",
                                                        optarg);
-                        a->o.pids_limit = v;
+                        a->o.pids_limit = v <= 0 ? -1 : v; /* as podman: 0 and -1, none */
                         break;
                 }
                 case OPT_RUNTIME:

@@ -370,7 +370,9 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         so.n_cap_drop = strv_length(o->cap_drop);
         so.resources.memory_limit = o->memory;
         so.resources.cpu_limit_millis = o->cpu_millis;
-        so.resources.pids_limit = o->pids_limit > 0 ? o->pids_limit : 0;
+        so.resources.pids_limit = o->pids_limit > 0    ? o->pids_limit
+                                  : o->pids_limit == 0 ? RUNTIME_PIDS_LIMIT
+                                                       : 0;
         so.resources.cpuset_cpus = o->cpuset_cpus;
         so.cgroups_path = b->cgroups_path;
 

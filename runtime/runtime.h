@@ -36,7 +36,7 @@ struct runtime_create_opts {
         char **labels;              /* KEY=VALUE */
         int64_t memory;             /* bytes, 0: no limit */
         int64_t cpu_millis;         /* 1000 = one CPU, 0: no limit */
-        int64_t pids_limit;         /* 0: none */
+        int64_t pids_limit;         /* 0: RUNTIME_PIDS_LIMIT (podman's default), -1: none */
         const char *cpuset_cpus;
         const char *runtime; /* NULL: built-in; "runc", "crun" or a path */
         const char *stop_signal;
@@ -45,6 +45,9 @@ struct runtime_create_opts {
         bool attached;         /* the caller waits for it and cleans up after it (runtime_wait) */
         bool interactive;      /* attached: the caller's standard input (and terminal, with tty) */
 };
+
+/* podman's default --pids-limit */
+#define RUNTIME_PIDS_LIMIT 2048
 
 int runtime_create(struct storage *s, const struct berth_ctx *ctx,
                    const struct runtime_create_opts *o, char **ret_id, struct berr **err);

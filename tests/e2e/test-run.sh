@@ -325,6 +325,11 @@ test_pids_limit_holds() {
 	expect_grep "can't fork" "$T/err"
 	run b run --rm --pids-limit 50 "$IMG" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 0.1 & done; wait; echo done'
 	expect_no_grep "can't fork" "$T/err"
+	# podman's default limit, and -1 for none
+	run b run --rm "$IMG" sh -c 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null'
+	expect_grep '^2048$' "$T/out"
+	run b run --rm --pids-limit -1 "$IMG" sh -c 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null'
+	expect_grep '^max$' "$T/out"
 }
 
 test_logs_exact_and_rotated() {
