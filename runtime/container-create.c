@@ -461,6 +461,12 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                 goto out_img;
         }
         json_object_set_new(rec, "attached", json_boolean(o->attached));
+        if (o->restart_policy)
+                json_object_set_new(rec, "restartPolicy", json_string(o->restart_policy));
+        if (o->probes)
+                json_object_set_new(rec, "probes", json_deep_copy(o->probes));
+        if (o->lifecycle)
+                json_object_set_new(rec, "lifecycle", json_deep_copy(o->lifecycle));
         json_object_set_new(rec, "interactive", json_boolean(o->interactive));
         /* who is creating it: a record whose creator died is a create that failed */
         json_object_set_new(rec, "creatorPid", json_integer(getpid()));

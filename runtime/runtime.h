@@ -43,6 +43,16 @@ struct runtime_create_opts {
         int stop_timeout;      /* seconds; < 0: 10 */
         uint64_t log_max_size; /* bytes; 0: no rotation */
         bool attached;         /* the caller waits for it and cleans up after it (runtime_wait) */
+        /*
+         * Pods: Kubernetes' restartPolicy ("Always", "OnFailure", "Never";
+         * NULL: the container is not restarted, as `berth run`), its probes
+         * ({"startup"|"liveness"|"readiness": a Kubernetes Probe object, field
+         * names as Kubernetes writes them}) and lifecycle ({"postStart",
+         * "preStop": a Kubernetes LifecycleHandler}); both NULL when none.
+         * Kept in the record for the monitor.
+         */
+        const char *restart_policy;
+        const json_t *probes, *lifecycle;
         bool interactive;      /* attached: the caller's standard input (and terminal, with tty) */
 };
 
