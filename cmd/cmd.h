@@ -36,6 +36,7 @@ int cmd_rm(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_wait(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_logs(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_attach(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_volume(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_exec(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_ps(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_inspect(struct berth_ctx *ctx, int argc, char **argv);

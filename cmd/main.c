@@ -34,6 +34,7 @@ static const struct berth_cmd commands[] = {
         {"stop", "Stop running containers", cmd_stop},
         {"system", "Manage the store", cmd_system},
         {"version", "Show the berth version", cmd_version},
+        {"volume", "Manage volumes", cmd_volume},
         {"wait", "Wait for containers to exit", cmd_wait},
         {NULL, NULL, NULL},
 };

@@ -3,7 +3,7 @@
 # Installed by `make install` as .../bash-completion/completions/berth; to try
 # it without installing: source completion/berth.bash
 
-_berth_commands="attach create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
+_berth_commands="attach create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version volume wait"
 _berth_kube_commands="validate help"
 _berth_global_opts="--root --runroot --log-level --help --version -h -v"
 _berth_log_levels="error warn info debug"
@@ -171,7 +171,7 @@ _berth() {
         help)
                 # berth help COMMAND [SUBCOMMAND]
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "attach create exec image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version wait"
+                        _berth_opts "attach create exec image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version volume wait"
                 elif ((cword == cmd_at + 2)) && [[ ${words[cmd_at + 1]} == kube ]]; then
                         _berth_opts "validate"
                 fi
