@@ -51,9 +51,11 @@ MAN_PAGES := $(MAN_SRC:.scd=)
 ifeq ($(BUILD),build/release)
 BERTH_BIN := berth
 MONITOR_BIN := berth-monitor
+PAUSE_BIN := berth-pause
 else
 BERTH_BIN := $(BUILD)/berth
 MONITOR_BIN := $(BUILD)/berth-monitor
+PAUSE_BIN := $(BUILD)/berth-pause
 endif
 LIBEXECDIR ?= $(PREFIX)/libexec
 # the monitor stays with every container: static, libc only, so it stays small
@@ -62,7 +64,7 @@ MONITOR_LDFLAGS := $(if $(SAN),,-static)
 
 .PHONY: all deps check check-only asan fuzz fuzz-run demo man install clean lint format bench
 
-all: $(BERTH_BIN) $(MONITOR_BIN)
+all: $(BERTH_BIN) $(MONITOR_BIN) $(PAUSE_BIN)
 
 $(BERTH_BIN): $(CMD_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
@@ -71,6 +73,11 @@ $(BERTH_BIN): $(CMD_OBJ) $(LIB_A)
 $(MONITOR_BIN): $(MONITOR_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $(MONITOR_OBJ) $(LIB_A)
+
+# a pod's sandbox process: static, libc only (it lives as long as the pod)
+$(PAUSE_BIN): $(BUILD)/pause/berth-pause.o
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -136,6 +143,7 @@ man/%: man/%.scd
 install: all man
 	install -D -m 0755 berth $(DESTDIR)$(BINDIR)/berth
 	install -D -m 0755 berth-monitor $(DESTDIR)$(LIBEXECDIR)/berth/berth-monitor
+	install -D -m 0755 berth-pause $(DESTDIR)$(LIBEXECDIR)/berth/berth-pause
 	for m in $(MAN_PAGES); do install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/$${m##*/}; done
 	install -D -m 0644 completion/berth.bash $(DESTDIR)$(COMPLETIONDIR)/berth
 
@@ -149,6 +157,6 @@ lint:
 	@scripts/lint
 
 clean:
-	rm -rf build berth berth-monitor $(MAN_PAGES)
+	rm -rf build berth berth-monitor berth-pause $(MAN_PAGES)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(MONITOR_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(MONITOR_OBJ:.o=.d) $(BUILD)/pause/berth-pause.d

@@ -4,6 +4,8 @@
 #include "cmd.h"
 
 static const struct berth_cmd kube_commands[] = {
+        {"play", "Run the pods that Kubernetes YAML describes", cmd_kube_play},
+        {"down", "Stop and remove the pods that Kubernetes YAML describes", cmd_kube_down},
         {"validate", "Check Kubernetes YAML against Kubernetes' rules", cmd_kube_validate},
         {NULL, NULL, NULL},
 };

@@ -85,35 +85,28 @@ write_text(const char *dir, const char *name, const char *text, struct berr **er
         return 0;
 }
 
-/* hosts, hostname and resolv.conf of the container, in its userdata */
-static int
-write_etc_files(const struct container_paths *p, const char *hostname, const char *network,
-                struct berr **err)
+int
+container_write_etc(const char *dir, const char *hosts, const char *hostname, bool host_network,
+                     struct berr **err)
 {
-        _cleanup_free_ char *hosts = NULL, *hn = NULL, *resolv = NULL;
+        _cleanup_free_ char *hn = NULL, *resolv = NULL;
         _cleanup_close_ int fd = -EBADF;
         char buf[8192];
         ssize_t n;
         int r;
 
-        if (asprintf(&hosts,
-                     "127.0.0.1\tlocalhost localhost.localdomain localhost4 "
-                     "localhost4.localdomain4\n"
-                     "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
-                     "127.0.1.1\t%s\n",
-                     hostname) < 0 ||
-            asprintf(&hn, "%s\n", hostname) < 0)
+        if (asprintf(&hn, "%s\n", hostname) < 0)
                 return berr(err, ENOMEM, "hosts");
-        r = write_text(p->userdata, "hosts", hosts, err);
+        r = write_text(dir, "hosts", hosts, err);
         if (r == 0)
-                r = write_text(p->userdata, "hostname", hn, err);
+                r = write_text(dir, "hostname", hn, err);
         if (r < 0)
                 return r;
         /* the host's resolver, as podman copies it; none when the host has none */
         fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
         n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
         buf[n > 0 ? n : 0] = '\0';
-        if (strcmp(network, "host") != 0) {
+        if (!host_network) {
                 /* a resolver on the host's loopback is not reachable from the container's */
                 char *out = malloc(strlen(buf) + 1), *w = out, *line, *save = NULL;
                 if (out) {
@@ -132,7 +125,25 @@ write_etc_files(const struct container_paths *p, const char *hostname, const cha
         }
         if (!resolv)
                 return berr(err, ENOMEM, "resolv.conf");
-        return write_text(p->userdata, "resolv.conf", resolv, err);
+        return write_text(dir, "resolv.conf", resolv, err);
+}
+
+/* hosts, hostname and resolv.conf of the container, in its userdata */
+static int
+write_etc_files(const struct container_paths *p, const char *hostname, const char *network,
+                struct berr **err)
+{
+        _cleanup_free_ char *hosts = NULL;
+
+        if (asprintf(&hosts,
+                     "127.0.0.1\tlocalhost localhost.localdomain localhost4 "
+                     "localhost4.localdomain4\n"
+                     "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
+                     "127.0.1.1\t%s\n",
+                     hostname) < 0)
+                return berr(err, ENOMEM, "hosts");
+        return container_write_etc(p->userdata, hosts, hostname, strcmp(network, "host") == 0,
+                                   err);
 }
 
 /* lowerdir (top layer first), upperdir and workdir */
@@ -266,6 +277,9 @@ struct build {
         const struct container_paths *p;
         const char *overlay, *hostname, *id, *cgroups_path;
         char *const *layers; /* the image's layer directories, topmost first */
+        const json_t *pod;   /* the pod's record, for a container of a pod */
+        const char *ns_dir;  /* RUNROOT/pods/<id>/ns, the pod's namespaces */
+        const char *pod_etc; /* ROOT/pods/<id>/etc: its hosts, hostname, resolv.conf */
         json_t *image_config;
         json_t *seccomp_file; /* --security-opt seccomp=FILE, read before the fork */
 };
@@ -288,6 +302,96 @@ spec_caps(const json_t *spec, size_t *ret_n)
         return v;
 }
 
+/*
+ * What a container of a pod takes from it: the pod's namespaces (joined
+ * through the files berth-pause's are bind-mounted on), its volumes, its
+ * sysctls, Kubernetes' user, groups and no_new_privs, the requests. The
+ * hostname is the pod's (its UTS namespace), so none is set here.
+ */
+static int
+pod_spec(const struct build *b, struct spec_opts *so, struct spec_mount **ret_mounts,
+         struct spec_kv **ret_sysctls, char ***ret_ns, struct berr **err)
+{
+        const struct runtime_pod_member *m = b->o->pod;
+        static const struct {
+                enum spec_ns_type type;
+                const char *file, *host_flag;
+        } nss[] = {
+                {SPEC_NS_NETWORK, "net", "hostNetwork"},
+                {SPEC_NS_IPC, "ipc", "hostIPC"},
+                {SPEC_NS_UTS, "uts", NULL},
+                {SPEC_NS_PID, "pid", "hostPID"},
+        };
+        size_t n_sysctls = strv_length(m->sysctls);
+        const size_t n_ns = sizeof(nss) / sizeof(nss[0]);
+        /* the strings made here, freed by the caller: namespace paths, then sysctl names */
+        char **paths = calloc(n_ns + n_sysctls + 1, sizeof(char *));
+        size_t k = 0; /* paths used, without gaps (strv_free stops at the first NULL) */
+
+        if (!paths)
+                return berr(err, ENOMEM, "spec");
+        *ret_ns = paths;
+        for (size_t i = 0; i < n_ns; i++) {
+                if (nss[i].host_flag && json_is_true(json_object_get(b->pod, nss[i].host_flag))) {
+                        so->ns[nss[i].type].mode = SPEC_NS_HOST;
+                        continue;
+                }
+                /* a PID namespace of the pod's only when it shares one */
+                if (nss[i].type == SPEC_NS_PID &&
+                    !json_is_true(json_object_get(b->pod, "sharePid")))
+                        continue;
+                if (asprintf(&paths[k], "%s/%s", b->ns_dir, nss[i].file) < 0)
+                        return berr(err, ENOMEM, "spec");
+                so->ns[nss[i].type].mode = SPEC_NS_JOIN;
+                so->ns[nss[i].type].path = paths[k++];
+        }
+        so->hostname = NULL;
+        so->literal_args = true; /* kube play expanded them, as kubelet does */
+        so->run_as_user = m->run_as_user;
+        so->run_as_group = m->run_as_group;
+        so->supplemental_groups = m->supplemental_groups;
+        so->n_supplemental_groups = m->n_supplemental_groups;
+        so->allow_privilege_escalation = !m->no_new_privs;
+        so->resources.cpu_request_millis = m->cpu_request_millis;
+        so->resources.memory_reservation = m->memory_request;
+        if (m->n_mounts > 0) {
+                struct spec_mount *mounts = calloc(m->n_mounts, sizeof(*mounts));
+
+                if (!mounts)
+                        return berr(err, ENOMEM, "spec");
+                for (size_t i = 0; i < m->n_mounts; i++) {
+                        mounts[i].source = m->mounts[i].source;
+                        mounts[i].destination = m->mounts[i].destination;
+                        mounts[i].type = "bind";
+                        mounts[i].recursive = true;
+                        mounts[i].readonly = m->mounts[i].read_only;
+                        mounts[i].propagation = m->mounts[i].propagation;
+                }
+                *ret_mounts = mounts;
+        }
+        if (n_sysctls > 0) {
+                struct spec_kv *kv = calloc(n_sysctls, sizeof(*kv));
+
+                if (!kv)
+                        return berr(err, ENOMEM, "spec");
+                for (size_t i = 0; i < n_sysctls; i++) {
+                        char *eq = strchr(m->sysctls[i], '=');
+                        if (!eq)
+                                return berr(err, EINVAL, "sysctl %s: expected name=value",
+                                            m->sysctls[i]);
+                        paths[k] = strndup(m->sysctls[i], (size_t)(eq - m->sysctls[i]));
+                        if (!paths[k])
+                                return berr(err, ENOMEM, "spec");
+                        kv[i].key = paths[k++];
+                        kv[i].value = eq + 1;
+                }
+                so->sysctls = kv;
+                so->n_sysctls = n_sysctls;
+                *ret_sysctls = kv;
+        }
+        return 0;
+}
+
 static int
 build_spec(const struct build *b, json_t **ret, struct berr **err)
 {
@@ -300,6 +404,9 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         _cleanup_(strv_freep) char **vsrc = NULL, **vdst = NULL, **envs = strv_copy(o->env);
         _cleanup_(json_decrefp) json_t *spec = NULL;
         _cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
+        _cleanup_free_ struct spec_mount *pod_mounts = NULL;
+        _cleanup_free_ struct spec_kv *pod_sysctls = NULL;
+        _cleanup_(strv_freep) char **pod_ns = NULL;
         size_t n_env = strv_length(o->env), n_vol = strv_length(o->volumes);
         int r;
 
@@ -335,16 +442,20 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         so.tty = o->tty;
         so.user = o->user;
         so.hostname = b->hostname;
-        if (o->network && strcmp(o->network, "host") == 0) {
+        if (b->pod) {
+                r = pod_spec(b, &so, &pod_mounts, &pod_sysctls, &pod_ns, err);
+                if (r < 0)
+                        return r;
+        } else if (o->network && strcmp(o->network, "host") == 0) {
                 so.ns[SPEC_NS_NETWORK].mode = SPEC_NS_HOST;
         } else {
                 /* podman's default: ping without CAP_NET_RAW, in the container's own network */
                 so.sysctls = ping_sysctl;
                 so.n_sysctls = 1;
         }
-        if (asprintf(&hosts, "%s/hosts", b->p->userdata) < 0 ||
-            asprintf(&hostname, "%s/hostname", b->p->userdata) < 0 ||
-            asprintf(&resolv, "%s/resolv.conf", b->p->userdata) < 0)
+        if (asprintf(&hosts, "%s/hosts", b->pod_etc ? b->pod_etc : b->p->userdata) < 0 ||
+            asprintf(&hostname, "%s/hostname", b->pod_etc ? b->pod_etc : b->p->userdata) < 0 ||
+            asprintf(&resolv, "%s/resolv.conf", b->pod_etc ? b->pod_etc : b->p->userdata) < 0)
                 return berr(err, ENOMEM, "spec");
         so.hosts_path = hosts;
         so.hostname_path = hostname;
@@ -361,8 +472,8 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
                 if (r < 0)
                         return r;
         }
-        so.mounts = mounts;
-        so.n_mounts = n_vol;
+        so.mounts = b->pod ? pod_mounts : mounts;
+        so.n_mounts = b->pod ? o->pod->n_mounts : n_vol;
         so.privileged = o->privileged;
         so.cap_add = (const char *const *)o->cap_add;
         so.n_cap_add = strv_length(o->cap_add);
@@ -407,6 +518,8 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                                        *seccomp_file = NULL, *changes = NULL, *cmd = NULL;
         _cleanup_(container_paths_clear) struct container_paths p = {0};
         _cleanup_(strv_freep) char **layers = NULL;
+        _cleanup_(json_decrefp) json_t *pod = NULL;
+        _cleanup_free_ char *pod_ns = NULL, *pod_etc = NULL;
         _cleanup_free_ char *name = NULL, *id = NULL, *overlay = NULL, *cgpath = NULL,
                             *hostname = NULL;
         struct storage_image img = {0};
@@ -461,6 +574,10 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                 goto out_img;
         }
         json_object_set_new(rec, "attached", json_boolean(o->attached));
+        if (o->pod) {
+                json_object_set_new(rec, "pod", json_string(o->pod->pod_id));
+                json_object_set_new(rec, "init", json_boolean(o->pod->init));
+        }
         if (o->restart_policy)
                 json_object_set_new(rec, "restartPolicy", json_string(o->restart_policy));
         if (o->probes)
@@ -479,15 +596,35 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
         r = container_paths(s, ctx, id, &p, err);
         if (r < 0)
                 goto fail;
-        if (asprintf(&cgpath, "/berth/%s", id) < 0 ||
-            !(hostname = o->hostname ? strdup(o->hostname) : strndup(id, 12))) {
+        if (o->pod) {
+                _cleanup_free_ char *pdir = NULL;
+
+                r = storage_pod_find(s, o->pod->pod_id, &pod, err);
+                if (r == 0)
+                        r = storage_pod_dir(s, json_string_value(json_object_get(pod, "id")), &pdir,
+                                            err);
+                if (r < 0)
+                        goto fail;
+                if (asprintf(&cgpath, "%s/%s",
+                             json_string_value(json_object_get(pod, "cgroupParent")), id) < 0 ||
+                    asprintf(&pod_ns, "%s/pods/%s/ns", ctx->runroot,
+                             json_string_value(json_object_get(pod, "id"))) < 0 ||
+                    asprintf(&pod_etc, "%s/etc", pdir) < 0 ||
+                    !(hostname = strdup(
+                              json_string_value(json_object_get(pod, "hostname")) ?: id))) {
+                        r = berr(err, ENOMEM, "container");
+                        goto fail;
+                }
+                network = "pod";
+        } else if (asprintf(&cgpath, "/berth/%s", id) < 0 ||
+                   !(hostname = o->hostname ? strdup(o->hostname) : strndup(id, 12))) {
                 r = berr(err, ENOMEM, "container");
                 goto fail;
         }
         r = make_run_dirs(ctx, &p, err);
         if (r < 0)
                 goto fail;
-        r = write_etc_files(&p, hostname, network, err);
+        r = o->pod ? 0 : write_etc_files(&p, hostname, network, err);
         if (r < 0)
                 goto fail;
         r = overlay_options(s, img.id, &p, &overlay, &layers, err);
@@ -501,6 +638,9 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
         b.hostname = hostname;
         b.id = id;
         b.cgroups_path = cgpath;
+        b.pod = pod;
+        b.ns_dir = pod_ns;
+        b.pod_etc = pod_etc;
         b.image_config = image_config;
         b.seccomp_file = seccomp_file;
         r = build_spec(&b, &spec, err);

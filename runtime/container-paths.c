@@ -109,9 +109,9 @@ container_process_alive(const json_t *rec, const char *pid_field, const char *st
 }
 
 char *
-container_monitor_path(void)
+container_helper_path(const char *name, const char *env_name)
 {
-        const char *env = getenv("BERTH_MONITOR");
+        const char *env = getenv(env_name);
         char self[PATH_MAX], *slash, *p = NULL;
         ssize_t n;
 
@@ -124,10 +124,16 @@ container_monitor_path(void)
                 slash = strrchr(self, '/');
                 if (slash) {
                         *slash = '\0';
-                        if (asprintf(&p, "%s/berth-monitor", self) >= 0 && access(p, X_OK) == 0)
+                        if (asprintf(&p, "%s/%s", self, name) >= 0 && access(p, X_OK) == 0)
                                 return p;
                         free(p);
                 }
         }
-        return strdup(BERTH_LIBEXECDIR "/berth-monitor");
+        return asprintf(&p, "%s/%s", BERTH_LIBEXECDIR, name) < 0 ? NULL : p;
+}
+
+char *
+container_monitor_path(void)
+{
+        return container_helper_path("berth-monitor", "BERTH_MONITOR");
 }

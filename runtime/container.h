@@ -37,6 +37,11 @@ bool container_process_alive(const json_t *rec, const char *pid_field, const cha
 
 /* The monitor's berth-monitor executable. */
 char *container_monitor_path(void);
+/*
+ * One of berth's helper executables (berth-monitor, berth-pause): $env_name,
+ * else beside berth itself, else in BERTH_LIBEXECDIR. malloc'd.
+ */
+char *container_helper_path(const char *name, const char *env_name);
 
 /*
  * Create the container's first process from its bundle, with our own
@@ -55,3 +60,11 @@ int container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t
  */
 int container_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **rec,
                    struct berr **err);
+
+/*
+ * dir/hosts (the text hosts), dir/hostname and dir/resolv.conf (the
+ * host's, without loopback resolvers unless host_network), for a container
+ * or a pod to bind-mount.
+ */
+int container_write_etc(const char *dir, const char *hosts, const char *hostname, bool host_network,
+                        struct berr **err);

@@ -390,6 +390,13 @@ process:
         if (c->has_umask)
                 umask(c->umask);
 
+        /*
+         * Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a
+         * filter: then it goes in before the capabilities are dropped (as
+         * runc does), and what follows must be what it allows (it is).
+         */
+        if (filter && !c->no_new_privs && seccomp_filter_load(filter, &err) < 0)
+                executor_fail(sync_fd, 0, "seccomp: %s", err && err->msg ? err->msg : "failed");
         set_identity(c, sync_fd);
         if (chdir(c->cwd) < 0)
                 executor_fail(sync_fd, errno, "chdir to the working directory %s", c->cwd);
@@ -400,7 +407,7 @@ process:
                 executor_fail(sync_fd, errno, "set no_new_privs");
         if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 executor_fail(sync_fd, errno, "close inherited files");
-        if (filter && seccomp_filter_load(filter, &err) < 0)
+        if (filter && c->no_new_privs && seccomp_filter_load(filter, &err) < 0)
                 executor_fail(sync_fd, 0, "seccomp: %s", err && err->msg ? err->msg : "failed");
         /* from here on the container is its monitor's, whatever becomes of our parent */
         if (!orphan && prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)

@@ -20,6 +20,30 @@ struct berr;
 struct berth_ctx;
 struct storage;
 
+/* A mount of a pod's volume into one of its containers (kube play) */
+struct runtime_mount {
+        const char *source;      /* a host path: bind-mounted */
+        const char *destination; /* absolute, in the container */
+        bool read_only;
+        const char *propagation; /* NULL: rprivate */
+};
+
+/* What makes a container part of a pod (kube play); see runtime_pod_create() */
+struct runtime_pod_member {
+        const char *pod_id;
+        /* Kubernetes' securityContext, resolved (reconcile/container-spec.h) */
+        const uint32_t *run_as_user, *run_as_group;
+        const uint32_t *supplemental_groups;
+        size_t n_supplemental_groups;
+        bool no_new_privs;          /* allowPrivilegeEscalation: false */
+        char **sysctls;             /* "name=value", NULL-terminated (the pod's) */
+        int64_t cpu_request_millis; /* cpu shares */
+        int64_t memory_request;     /* bytes */
+        const struct runtime_mount *mounts;
+        size_t n_mounts;
+        bool init; /* an init container: run to completion before the others */
+};
+
 struct runtime_create_opts {
         const char *name;  /* NULL: one is made up, as podman does */
         const char *image; /* a name or ID of an image in the store */
@@ -53,8 +77,80 @@ struct runtime_create_opts {
          */
         const char *restart_policy;
         const json_t *probes, *lifecycle;
+        /*
+         * A container of a pod: the pod's namespaces, /etc/hosts, cgroup;
+         * env, entrypoint and args are then final (expanded as kubelet
+         * does), and network is the pod's. NULL: a container of its own.
+         */
+        const struct runtime_pod_member *pod;
         bool interactive;      /* attached: the caller's standard input (and terminal, with tty) */
 };
+
+/* ---------------------------------------------------------------- pods */
+
+struct runtime_port {
+        uint16_t host_port, container_port;
+        const char *protocol; /* "tcp" (NULL), "udp", "sctp" */
+        const char *host_ip;  /* NULL: all */
+};
+
+struct runtime_host_alias {
+        const char *ip;
+        char **hostnames; /* NULL-terminated */
+};
+
+struct runtime_pod_opts {
+        const char *name;      /* unique among pods */
+        const char *namespace_; /* Kubernetes' (for fieldRef and kube down); NULL: "default" */
+        const char *hostname;  /* NULL: the name */
+        bool host_network, host_pid, host_ipc;
+        bool share_pid; /* shareProcessNamespace: berth-pause is PID 1 of them all */
+        const char *network; /* "bridge" (NULL: netavark, podman's network), "none", "host" */
+        const struct runtime_port *ports;
+        size_t n_ports;
+        const struct runtime_host_alias *host_aliases;
+        size_t n_host_aliases;
+        char **labels;      /* KEY=VALUE */
+        char **annotations; /* KEY=VALUE */
+        const char *restart_policy;
+        int64_t memory_limit, cpu_limit_millis; /* the pod cgroup's (0: none) */
+        /* where the pod came from, for kube down: "Pod/NAME" or "Deployment/NAME" */
+        const char *kube_owner;
+};
+
+/*
+ * Create a pod and start its sandbox: a record, berth-pause holding the
+ * pod's network, IPC and UTS namespaces (and PID, with share_pid),
+ * bind-mounted under RUNROOT/pods/ID/ns so that its containers name them
+ * by path, the network (netavark: an address, the published ports), the
+ * pod's /etc/hosts, /etc/hostname, resolv.conf, and its cgroup. A failure
+ * undoes it all. *ret_id: the pod's ID.
+ */
+int runtime_pod_create(struct storage *s, const struct berth_ctx *ctx,
+                       const struct runtime_pod_opts *o, char **ret_id, struct berr **err);
+/* Start a created or stopped pod: its sandbox again, then its containers in order. */
+int runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                      struct berr **err);
+/* Stop its containers (timeout as runtime_stop), then the sandbox (network torn down). */
+int runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *what, int timeout,
+                     struct berr **err);
+/* Remove a pod and its containers; a running one only with force (stopped first). */
+int runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                       bool force, int timeout, struct berr **err);
+/* Every pod's record with its state worked out and its containers' summaries, newest first. */
+int runtime_pod_list(struct storage *s, const struct berth_ctx *ctx, json_t **ret,
+                     struct berr **err);
+/* podman pod inspect's shape */
+int runtime_pod_inspect(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                        json_t **ret, struct berr **err);
+/* The pod's record (name, ID or ID prefix); -ENOENT when there is none. */
+int runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                     json_t **ret, struct berr **err);
+/* Add a created container to the pod's record (kube play, after runtime_create). */
+int runtime_pod_add_container(struct storage *s, const char *pod_id, const char *ctr_id,
+                              bool init, struct berr **err);
+/* The directory kept for the pod's volumes: ROOT/pods/ID/volumes (malloc'd). */
+char *runtime_pod_volumes_dir(struct storage *s, const char *pod_id);
 
 /* podman's default --pids-limit */
 #define RUNTIME_PIDS_LIMIT 2048
@@ -146,3 +242,24 @@ int runtime_parse_time(const char *s, struct timespec now, struct timespec *ret)
 
 /* "SIGTERM", "TERM", "15" -> 15; -1 when unknown */
 int runtime_signal_from_name(const char *name);
+
+/*
+ * `berth internal restart ID`: what the monitor becomes when the
+ * container's restart policy starts it again. The old container's cgroup
+ * and runtime state go (its writable layer and log stay), the record says
+ * "restarting" with its lastState, the back-off passes (CrashLoopBackOff:
+ * at once, then 10 s doubling to 300 s), then the container starts as
+ * runtime_start() starts it, its restartCount one more. A stop asked for
+ * meanwhile (runtime_stop, runtime_remove, runtime_kill: they leave a mark
+ * first, then signal this process) ends it at once, the record "exited".
+ */
+int runtime_internal_restart(struct storage *s, const struct berth_ctx *ctx, const char *id,
+                             struct berr **err);
+
+/*
+ * podman's --restart on-failure:N: the container is restarted at most max
+ * times in a row (0: no limit) after a start by the user. Set between
+ * runtime_create() and runtime_start().
+ */
+int runtime_set_restart_max(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                            int max, struct berr **err);

@@ -1,9 +1,11 @@
 /*
- * storage/containers.c: container records and their directories.
+ * storage/containers.c: container and pod records and their directories.
  *
  *   ROOT/containers/<id>/container.json   the record (written atomically)
  *   ROOT/containers/<id>/upper, work      the overlay's writable layer
  *   ROOT/containers/<id>/userdata/        config.json, hosts, resolv.conf, logs
+ *   ROOT/pods/<id>/pod.json               a pod's record
+ *   ROOT/pods/<id>/volumes/, etc/         its volumes, its hosts files
  *
  * A record is written with state "creating" before anything else is made
  * for it, so a crash leaves a record the next run can find and clean up.
@@ -27,6 +29,18 @@
 
 #define ID_HEX 64
 
+/* What differs between the kinds of record kept here */
+struct kind {
+        const char *dir;        /* under ROOT */
+        const char *file;       /* the record's, in its directory */
+        const char *what;       /* for messages */
+        const char *subdirs[3]; /* made with the record */
+};
+
+static const struct kind containers = {
+        "containers", "container.json", "container", {"upper", "work", "userdata"}};
+static const struct kind pods = {"pods", "pod.json", "pod", {"volumes", "etc", NULL}};
+
 /*
  * Write a container record. durable: fsync'ed as store_write_json() does,
  * for what must survive a power loss (a container that was created). The
@@ -35,7 +49,7 @@
  * processes; the rename alone keeps each record whole for readers.
  */
 static int
-record_write(int cfd, const json_t *rec, bool durable, struct berr **err)
+record_write(const struct kind *k, int cfd, const json_t *rec, bool durable, struct berr **err)
 {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -43,33 +57,33 @@ record_write(int cfd, const json_t *rec, bool durable, struct berr **err)
         size_t len;
 
         if (durable)
-                return store_write_json(cfd, "container.json", rec, err);
+                return store_write_json(cfd, k->file, rec, err);
         text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (!text)
-                return berr(err, ENOMEM, "container record");
+                return berr(err, ENOMEM, "%s record", k->what);
         len = strlen(text);
-        snprintf(tmp, sizeof(tmp), ".container.json.tmp.%d", (int)getpid());
+        snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", k->file, (int)getpid());
         fd = openat(cfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return berr(err, errno, "create %s", tmp);
-        if (write(fd, text, len) != (ssize_t)len || renameat(cfd, tmp, cfd, "container.json") < 0) {
+        if (write(fd, text, len) != (ssize_t)len || renameat(cfd, tmp, cfd, k->file) < 0) {
                 int e = errno ? errno : EIO;
                 (void)unlinkat(cfd, tmp, 0);
-                return berr(err, e, "write the container record");
+                return berr(err, e, "write the %s record", k->what);
         }
         return 0;
 }
 
 static int
-containers_dir(struct storage *s, int *ret_fd, struct berr **err)
+kind_dir(struct storage *s, const struct kind *k, int *ret_fd, struct berr **err)
 {
         int fd;
 
-        if (mkdirat(s->root_fd, "containers", 0700) < 0 && errno != EEXIST)
-                return berr(err, errno, "create %s/containers", s->root);
-        fd = openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (mkdirat(s->root_fd, k->dir, 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s/%s", s->root, k->dir);
+        fd = openat(s->root_fd, k->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-                return berr(err, errno, "open %s/containers", s->root);
+                return berr(err, errno, "open %s/%s", s->root, k->dir);
         *ret_fd = fd;
         return 0;
 }
@@ -85,8 +99,8 @@ is_id(const char *s)
         return n == ID_HEX;
 }
 
-int
-storage_containers(struct storage *s, json_t **ret, struct berr **err)
+static int
+records_list(struct storage *s, const struct kind *k, json_t **ret, struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_(json_decrefp) json_t *all = json_array();
@@ -95,13 +109,13 @@ storage_containers(struct storage *s, json_t **ret, struct berr **err)
         int r;
 
         if (!all)
-                return berr(err, ENOMEM, "containers");
-        r = containers_dir(s, &fd, err);
+                return berr(err, ENOMEM, "%s records", k->what);
+        r = kind_dir(s, k, &fd, err);
         if (r < 0)
                 return r;
         d = fdopendir(TAKE_FD(fd));
         if (!d)
-                return berr(err, errno, "read %s/containers", s->root);
+                return berr(err, errno, "read %s/%s", s->root, k->dir);
         while ((de = readdir(d))) {
                 _cleanup_close_ int cfd = -EBADF;
                 json_t *rec = NULL;
@@ -109,7 +123,7 @@ storage_containers(struct storage *s, json_t **ret, struct berr **err)
                 if (!is_id(de->d_name))
                         continue;
                 cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (cfd < 0 || store_read_json(cfd, "container.json", &rec, NULL) < 0)
+                if (cfd < 0 || store_read_json(cfd, k->file, &rec, NULL) < 0)
                         continue;
                 if (!json_is_object(rec)) {
                         json_decref(rec);
@@ -123,14 +137,21 @@ storage_containers(struct storage *s, json_t **ret, struct berr **err)
 }
 
 int
-storage_container_find(struct storage *s, const char *what, json_t **ret, struct berr **err)
+storage_containers(struct storage *s, json_t **ret, struct berr **err)
+{
+        return records_list(s, &containers, ret, err);
+}
+
+static int
+record_find(struct storage *s, const struct kind *k, const char *what, json_t **ret,
+            struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *all = NULL;
         json_t *hit = NULL, *c;
         size_t i, hits = 0, wl = strlen(what);
         int r;
 
-        r = storage_containers(s, &all, err);
+        r = records_list(s, k, &all, err);
         if (r < 0)
                 return r;
         /* a name first, then an id or a unique id prefix, as podman looks them up */
@@ -148,34 +169,41 @@ storage_container_find(struct storage *s, const char *what, json_t **ret, struct
                 }
         }
         if (hits > 1)
-                return berr(err, EINVAL, "%s: the ID prefix matches %zu containers, expected one",
-                            what, hits);
+                return berr(err, EINVAL, "%s: the ID prefix matches %zu %ss, expected one", what,
+                            hits, k->what);
         if (!hit)
-                return berr(err, ENOENT, "no container with name or ID \"%s\" found", what);
+                return berr(err, ENOENT, "no %s with name or ID \"%s\" found", k->what, what);
         *ret = json_incref(hit);
         return 0;
 }
 
+int
+storage_container_find(struct storage *s, const char *what, json_t **ret, struct berr **err)
+{
+        return record_find(s, &containers, what, ret, err);
+}
+
 static int
-container_fd(struct storage *s, const char *id, int *ret, struct berr **err)
+record_fd(struct storage *s, const struct kind *k, const char *id, int *ret, struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
         int cfd, r;
 
         if (!is_id(id))
-                return berr(err, EINVAL, "%s: not a container ID", id);
-        r = containers_dir(s, &fd, err);
+                return berr(err, EINVAL, "%s: not a %s ID", id, k->what);
+        r = kind_dir(s, k, &fd, err);
         if (r < 0)
                 return r;
         cfd = openat(fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (cfd < 0)
-                return berr(err, errno, "open the container %s", id);
+                return berr(err, errno, "open the %s %s", k->what, id);
         *ret = cfd;
         return 0;
 }
 
-int
-storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err)
+static int
+record_create(struct storage *s, const struct kind *k, json_t *rec, char **ret_id,
+              struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF, cfd = -EBADF;
         _cleanup_(json_decrefp) json_t *all = NULL;
@@ -188,36 +216,37 @@ storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct b
         int r;
 
         if (!name)
-                return berr(err, EINVAL, "container record without a name");
+                return berr(err, EINVAL, "%s record without a name", k->what);
         if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-                return berr(err, errno, "make a container ID");
+                return berr(err, errno, "make a %s ID", k->what);
         for (i = 0; i < sizeof(raw); i++)
                 snprintf(id + 2 * i, 3, "%02x", raw[i]);
-        r = containers_dir(s, &fd, err);
+        r = kind_dir(s, k, &fd, err);
         if (r < 0)
                 return r;
         r = store_lock(s, err);
         if (r < 0)
                 return r;
-        r = storage_containers(s, &all, err);
+        r = records_list(s, k, &all, err);
         if (r < 0)
                 goto out;
         json_array_foreach (all, i, c)
                 if (json_is_string(json_object_get(c, "name")) &&
                     strcmp(json_string_value(json_object_get(c, "name")), name) == 0) {
                         r = berr(err, EEXIST,
-                                 "the container name \"%s\" is already in use by %.12s. You have "
-                                 "to remove that container to be able to reuse that name",
-                                 name, json_string_value(json_object_get(c, "id")));
+                                 "the %s name \"%s\" is already in use by %.12s. You have "
+                                 "to remove that %s to be able to reuse that name",
+                                 k->what, name, json_string_value(json_object_get(c, "id")),
+                                 k->what);
                         goto out;
                 }
         if (mkdirat(fd, id, 0700) < 0) {
-                r = berr(err, errno, "create %s/containers/%s", s->root, id);
+                r = berr(err, errno, "create %s/%s/%s", s->root, k->dir, id);
                 goto out;
         }
         cfd = openat(fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (cfd < 0) {
-                r = berr(err, errno, "open %s/containers/%s", s->root, id);
+                r = berr(err, errno, "open %s/%s/%s", s->root, k->dir, id);
                 goto out;
         }
         clock_gettime(CLOCK_REALTIME, &now);
@@ -225,19 +254,51 @@ storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct b
         json_object_set_new(rec, "created",
                             json_integer((json_int_t)now.tv_sec * 1000000000 + now.tv_nsec));
         json_object_set_new(rec, "state", json_string("creating"));
-        r = record_write(cfd, rec, false, err);
+        r = record_write(k, cfd, rec, false, err);
         if (r < 0)
                 goto out;
-        if ((mkdirat(cfd, "upper", 0755) < 0 && errno != EEXIST) ||
-            (mkdirat(cfd, "work", 0700) < 0 && errno != EEXIST) ||
-            (mkdirat(cfd, "userdata", 0700) < 0 && errno != EEXIST)) {
-                r = berr(err, errno, "create the directories of container %s", id);
-                goto out;
-        }
+        for (i = 0; i < sizeof(k->subdirs) / sizeof(k->subdirs[0]) && k->subdirs[i]; i++)
+                if (mkdirat(cfd, k->subdirs[i], strcmp(k->subdirs[i], "upper") == 0 ? 0755 : 0700) <
+                            0 &&
+                    errno != EEXIST) {
+                        r = berr(err, errno, "create the directories of %s %s", k->what, id);
+                        goto out;
+                }
         *ret_id = strdup(id);
         if (!*ret_id)
-                r = berr(err, ENOMEM, "container");
+                r = berr(err, ENOMEM, "%s", k->what);
 out:
+        store_unlock(s);
+        return r;
+}
+
+int
+storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err)
+{
+        return record_create(s, &containers, rec, ret_id, err);
+}
+
+static int
+record_update(struct storage *s, const struct kind *k, const char *id, const json_t *changes,
+              bool durable, struct berr **err)
+{
+        _cleanup_close_ int cfd = -EBADF;
+        _cleanup_(json_decrefp) json_t *rec = NULL;
+        int r;
+
+        r = record_fd(s, k, id, &cfd, err);
+        if (r < 0)
+                return r;
+        r = store_lock(s, err);
+        if (r < 0)
+                return r;
+        r = store_read_json(cfd, k->file, &rec, err);
+        if (r == -ENOENT)
+                r = berr(err, ENOENT, "%s %s: no record", k->what, id);
+        if (r == 0 && json_object_update(rec, (json_t *)changes) < 0)
+                r = berr(err, ENOMEM, "%s %s", k->what, id);
+        if (r == 0)
+                r = record_write(k, cfd, rec, durable, err);
         store_unlock(s);
         return r;
 }
@@ -246,64 +307,95 @@ int
 storage_container_update(struct storage *s, const char *id, const json_t *changes, bool durable,
                          struct berr **err)
 {
-        _cleanup_close_ int cfd = -EBADF;
-        _cleanup_(json_decrefp) json_t *rec = NULL;
-        int r;
+        return record_update(s, &containers, id, changes, durable, err);
+}
 
-        r = container_fd(s, id, &cfd, err);
-        if (r < 0)
-                return r;
-        r = store_lock(s, err);
-        if (r < 0)
-                return r;
-        r = store_read_json(cfd, "container.json", &rec, err);
-        if (r == -ENOENT)
-                r = berr(err, ENOENT, "container %s: no record", id);
-        if (r == 0 && json_object_update(rec, (json_t *)changes) < 0)
-                r = berr(err, ENOMEM, "container %s", id);
-        if (r == 0)
-                r = record_write(cfd, rec, durable, err);
-        store_unlock(s);
-        return r;
+static int
+record_dir(struct storage *s, const struct kind *k, const char *id, char **ret, struct berr **err)
+{
+        if (!is_id(id))
+                return berr(err, EINVAL, "%s: not a %s ID", id, k->what);
+        if (asprintf(ret, "%s/%s/%s", s->root, k->dir, id) < 0)
+                return berr(err, ENOMEM, "%s", k->what);
+        return 0;
 }
 
 int
 storage_container_dir(struct storage *s, const char *id, char **ret, struct berr **err)
 {
-        if (!is_id(id))
-                return berr(err, EINVAL, "%s: not a container ID", id);
-        if (asprintf(ret, "%s/containers/%s", s->root, id) < 0)
-                return berr(err, ENOMEM, "container");
-        return 0;
+        return record_dir(s, &containers, id, ret, err);
 }
 
-int
-storage_container_remove(struct storage *s, const char *id, struct berr **err)
+static int
+record_remove(struct storage *s, const struct kind *k, const char *id, struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *dead = NULL;
         int r;
 
         if (!is_id(id))
-                return berr(err, EINVAL, "%s: not a container ID", id);
-        r = containers_dir(s, &fd, err);
+                return berr(err, EINVAL, "%s: not a %s ID", id, k->what);
+        r = kind_dir(s, k, &fd, err);
         if (r < 0)
                 return r;
         /* renamed first, so a crash half-way leaves no record that looks whole */
         if (asprintf(&dead, ".removing-%s", id) < 0)
-                return berr(err, ENOMEM, "container");
+                return berr(err, ENOMEM, "%s", k->what);
         r = store_lock(s, err);
         if (r < 0)
                 return r;
         if (renameat(fd, id, fd, dead) < 0 && errno != ENOENT)
-                r = berr(err, errno, "remove the container %s", id);
+                r = berr(err, errno, "remove the %s %s", k->what, id);
         store_unlock(s);
         if (r < 0)
                 return r;
         r = rm_rf_at(fd, dead);
         if (r < 0 && r != -ENOENT)
-                return berr(err, -r, "remove %s/containers/%s", s->root, id);
+                return berr(err, -r, "remove %s/%s/%s", s->root, k->dir, id);
         return 0;
+}
+
+int
+storage_container_remove(struct storage *s, const char *id, struct berr **err)
+{
+        return record_remove(s, &containers, id, err);
+}
+
+int
+storage_pods(struct storage *s, json_t **ret, struct berr **err)
+{
+        return records_list(s, &pods, ret, err);
+}
+
+int
+storage_pod_find(struct storage *s, const char *what, json_t **ret, struct berr **err)
+{
+        return record_find(s, &pods, what, ret, err);
+}
+
+int
+storage_pod_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err)
+{
+        return record_create(s, &pods, rec, ret_id, err);
+}
+
+int
+storage_pod_update(struct storage *s, const char *id, const json_t *changes, bool durable,
+                   struct berr **err)
+{
+        return record_update(s, &pods, id, changes, durable, err);
+}
+
+int
+storage_pod_dir(struct storage *s, const char *id, char **ret, struct berr **err)
+{
+        return record_dir(s, &pods, id, ret, err);
+}
+
+int
+storage_pod_remove(struct storage *s, const char *id, struct berr **err)
+{
+        return record_remove(s, &pods, id, err);
 }
 
 bool

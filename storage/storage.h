@@ -138,6 +138,18 @@ int storage_image_layer_dirs(struct storage *s, const char *image_id, char ***re
                              struct berr **err);
 /* The store's root directory. */
 const char *storage_root(const struct storage *s);
+
+/*
+ * Pod records, kept as container records are: ROOT/pods/<id>/pod.json,
+ * with volumes/ and etc/ beside it. Created in state "creating".
+ */
+int storage_pods(struct storage *s, json_t **ret, struct berr **err);
+int storage_pod_find(struct storage *s, const char *what, json_t **ret, struct berr **err);
+int storage_pod_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err);
+int storage_pod_update(struct storage *s, const char *id, const json_t *changes, bool durable,
+                       struct berr **err);
+int storage_pod_dir(struct storage *s, const char *id, char **ret, struct berr **err);
+int storage_pod_remove(struct storage *s, const char *id, struct berr **err);
 /* The image's OCI config (the whole document, as pulled). */
 int storage_image_config(struct storage *s, const char *image_id, json_t **ret, struct berr **err);
 

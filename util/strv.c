@@ -1,4 +1,5 @@
 /* util/strv.c: NULL-terminated arrays of malloc'd strings */
+#include <errno.h>
 #include "strv.h"
 
 #include <stdlib.h>
@@ -33,4 +34,23 @@ strv_copy(char *const *v)
                 if (!(out[i] = strdup(v[i])))
                         return strv_free(out);
         return out;
+}
+
+int
+strv_push(char ***v, char *s)
+{
+        size_t n = strv_length(*v);
+        char **nv;
+
+        if (!s)
+                return -ENOMEM;
+        nv = reallocarray(*v, n + 2, sizeof(*nv));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        nv[n] = s;
+        nv[n + 1] = NULL;
+        *v = nv;
+        return 0;
 }

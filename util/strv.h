@@ -17,3 +17,9 @@ size_t strv_length(char *const *v);
 
 /* A deep copy (NULL gives an empty array); NULL when out of memory. */
 char **strv_copy(char *const *v);
+
+/*
+ * Append s (taken over: freed on failure too) to *v, which may be NULL.
+ * 0, or -ENOMEM.
+ */
+int strv_push(char ***v, char *s);
