@@ -1,11 +1,15 @@
 /* cmd/kube-play.c: berth kube play and berth kube down */
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "reconcile/reconcile.h"
+#include "runtime/runtime.h"
 #include "storage/storage.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
@@ -40,6 +44,57 @@ print_report(const json_t *report)
         }
 }
 
+/*
+ * --wait: until every container the play made has exited; SIGINT or
+ * SIGTERM meanwhile takes the pods down (kube down of the same files).
+ * The exit status: 0 when every container exited 0, else 1.
+ */
+static int
+wait_for_pods(struct storage *s, struct berth_ctx *ctx, const json_t *report, char *const *paths,
+              size_t n_paths)
+{
+        _cleanup_close_ int sfd = -EBADF;
+        const json_t *pod, *c;
+        sigset_t mask;
+        size_t i, k;
+        int status = 0;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+            (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+                return EXIT_PLAY;
+        json_array_foreach (json_object_get(report, "pods"), i, pod)
+                json_array_foreach (json_object_get(pod, "containers"), k, c) {
+                        for (;;) {
+                                _cleanup_(json_decrefp) json_t *rec = NULL;
+                                struct signalfd_siginfo si;
+                                const char *st;
+
+                                if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                                        struct reconcile_down_opts o = {0};
+                                        _cleanup_(json_decrefp) json_t *down = NULL;
+
+                                        fprintf(stderr, "Taking the pods down...\n");
+                                        (void)reconcile_down(s, ctx, paths, n_paths, &o, &down,
+                                                             NULL);
+                                        return 128 + (int)si.ssi_signo;
+                                }
+                                if (runtime_inspect(s, ctx, json_string_value(c), &rec, NULL) < 0)
+                                        break;
+                                st = json_string_value(json_object_get(rec, "state"));
+                                if (st && strcmp(st, "exited") == 0) {
+                                        if (json_integer_value(json_object_get(rec, "exitCode")))
+                                                status = 1;
+                                        break;
+                                }
+                                usleep(100000);
+                        }
+                }
+        return status;
+}
+
 static int
 bool_arg(const char *cmd, const char *opt, const char *v, bool *ret)
 {
@@ -55,9 +110,10 @@ bool_arg(const char *cmd, const char *opt, const char *v, bool *ret)
 int
 cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
 {
-        enum { OPT_REPLACE = 256, OPT_START, OPT_NETWORK, OPT_FORMAT };
+        enum { OPT_REPLACE = 256, OPT_START, OPT_NETWORK, OPT_FORMAT, OPT_WAIT };
         static const struct option options[] = {
                 {"replace", no_argument, NULL, OPT_REPLACE},
+                {"wait", no_argument, NULL, OPT_WAIT},
                 {"start", required_argument, NULL, OPT_START},
                 {"network", required_argument, NULL, OPT_NETWORK},
                 {"format", required_argument, NULL, OPT_FORMAT},
@@ -69,7 +125,7 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
         _cleanup_(berr_freep) struct berr *err = NULL;
         _cleanup_(json_decrefp) json_t *report = NULL;
         struct reconcile_play_opts o = {.start = true};
-        bool json = false, quiet = false;
+        bool json = false, quiet = false, wait = false;
         int c, r;
 
         optind = 1;
@@ -77,6 +133,9 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
                 switch (c) {
                 case OPT_REPLACE:
                         o.replace = true;
+                        break;
+                case OPT_WAIT:
+                        wait = true;
                         break;
                 case OPT_START:
                         r = bool_arg("kube play", "start", optarg, &o.start);
@@ -109,6 +168,8 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
                                "PersistentVolumeClaims.\n\n"
                                "Options:\n"
                                "      --replace         remove pods of the same names first\n"
+                               "      --wait            wait until the containers exit; "
+                               "Ctrl-C takes the pods down\n"
                                "      --start BOOL      start the pods (default: true)\n"
                                "      --network MODE    bridge (default), host or none, for "
                                "every pod\n"
@@ -135,6 +196,9 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
         } else if (!quiet) {
                 print_report(report);
         }
+        fflush(stdout);
+        if (wait && o.start)
+                return wait_for_pods(s, ctx, report, argv + optind, (size_t)(argc - optind));
         return 0;
 }
 

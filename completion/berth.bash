@@ -4,7 +4,7 @@
 # it without installing: source completion/berth.bash
 
 _berth_commands="attach create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version volume wait"
-_berth_kube_commands="validate help"
+_berth_kube_commands="down help play validate"
 _berth_global_opts="--root --runroot --log-level --help --version -h -v"
 _berth_log_levels="error warn info debug"
 _berth_formats="text json"
@@ -393,7 +393,41 @@ _berth() {
                         fi
                         ;;
                 help)
-                        _berth_opts "validate"
+                        _berth_opts "play down validate"
+                        ;;
+                play)
+                        case $prev in
+                        --format)
+                                _berth_opts "text json"
+                                return
+                                ;;
+                        --network)
+                                _berth_opts "bridge host none"
+                                return
+                                ;;
+                        --start)
+                                _berth_opts "true false"
+                                return
+                                ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--replace --start --network --wait --format --quiet --help -q -h"
+                        else
+                                _berth_manifests
+                        fi
+                        ;;
+                down)
+                        case $prev in
+                        --format)
+                                _berth_opts "text json"
+                                return
+                                ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--volumes --force --format --help -v -f -h"
+                        else
+                                _berth_manifests
+                        fi
                         ;;
                 validate)
                         case $prev in
