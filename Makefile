@@ -61,6 +61,14 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 # the monitor stays with every container: static, libc only, so it stays small
 # (sanitizers cannot link statically)
 MONITOR_LDFLAGS := $(if $(SAN),,-static)
+# musl-gcc builds them when there is one (scripts/deps installs musl-tools), except
+# under sanitizers; the monitor takes these of libberth.a's sources with it
+MUSL_CC ?= $(shell command -v musl-gcc 2>/dev/null)
+HELPER_CC := $(if $(SAN),,$(MUSL_CC))
+HELPER_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -I. -MMD -MP $(CFLAGS)
+MONITOR_LIB_SRC := runtime/crilog.c runtime/probe.c runtime/probe-sched.c runtime/backoff.c \
+	util/berr.c util/utf8.c
+HELPER_MONITOR_OBJ := $(addprefix $(BUILD)/musl/,$(MONITOR_SRC:.c=.o) $(MONITOR_LIB_SRC:.c=.o))
 
 .PHONY: all deps check check-only asan fuzz fuzz-run demo man install clean lint format bench
 
@@ -70,6 +78,7 @@ $(BERTH_BIN): $(CMD_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(BERTH_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB_A) $(BERTH_LIBS)
 
+ifeq ($(HELPER_CC),)
 $(MONITOR_BIN): $(MONITOR_OBJ) $(LIB_A)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $(MONITOR_OBJ) $(LIB_A)
@@ -78,6 +87,21 @@ $(MONITOR_BIN): $(MONITOR_OBJ) $(LIB_A)
 $(PAUSE_BIN): $(BUILD)/pause/berth-pause.o
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(BERTH_LDFLAGS) $(MONITOR_LDFLAGS) -o $@ $<
+else
+# with musl: the monitor and the sandbox take tens of KiB each instead of hundreds
+$(MONITOR_BIN): $(HELPER_MONITOR_OBJ)
+	@echo "  LINK    $@ (musl)"
+	$(Q)$(HELPER_CC) -static -o $@ $^
+
+$(PAUSE_BIN): $(BUILD)/musl/pause/berth-pause.o
+	@echo "  LINK    $@ (musl)"
+	$(Q)$(HELPER_CC) -static -o $@ $<
+
+$(BUILD)/musl/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (musl)"
+	$(Q)$(HELPER_CC) $(HELPER_CFLAGS) -c -o $@ $<
+endif
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -159,4 +183,5 @@ lint:
 clean:
 	rm -rf build berth berth-monitor berth-pause $(MAN_PAGES)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(MONITOR_OBJ:.o=.d) $(BUILD)/pause/berth-pause.d
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(MONITOR_OBJ:.o=.d) $(BUILD)/pause/berth-pause.d \
+	$(HELPER_MONITOR_OBJ:.o=.d) $(BUILD)/musl/pause/berth-pause.d

@@ -160,7 +160,12 @@ outcome(struct probe_outcome *o, enum probe_result r, const char *fmt, ...)
 static const char *
 go_strerror(int errnum, char buf[64])
 {
+#ifdef __GLIBC__
         const char *s = strerrordesc_np(errnum);
+#else
+        /* musl's strerror() is not translated: the same English text */
+        const char *s = strerror(errnum);
+#endif
 
         if (!s) {
                 (void)snprintf(buf, 64, "errno %d", errnum);
