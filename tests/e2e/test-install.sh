@@ -13,10 +13,14 @@ test_install_layout() {
 	# static: it stays with every container, and must not depend on what berth loads
 	! ldd "$T/root/usr/libexec/berth/berth-monitor" 2>/dev/null | grep -q '=>' ||
 		fail "berth-monitor is not a static executable"
+	[ -x "$T/root/usr/libexec/berth/berth-pause" ] || fail "no /usr/libexec/berth/berth-pause"
+	! ldd "$T/root/usr/libexec/berth/berth-pause" 2>/dev/null | grep -q '=>' ||
+		fail "berth-pause is not a static executable"
 	for m in berth berth-kube berth-kube-validate berth-version berth-pull berth-images \
 		berth-image berth-rmi berth-login berth-logout berth-system berth-save berth-load \
 		berth-run berth-create berth-start berth-stop berth-kill berth-rm berth-ps berth-logs \
-		berth-exec berth-inspect berth-wait; do
+		berth-exec berth-inspect berth-wait berth-attach berth-volume berth-kube-play \
+		berth-kube-down; do
 		[ -s "$T/root/usr/share/man/man1/$m.1" ] || fail "no man page $m.1"
 		grep -q '^\.TH' "$T/root/usr/share/man/man1/$m.1" || fail "$m.1 is not roff"
 	done
