@@ -37,6 +37,7 @@ int cmd_wait(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_logs(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_attach(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_volume(struct berth_ctx *ctx, int argc, char **argv);
+int cmd_pod(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_kube_down(struct berth_ctx *ctx, int argc, char **argv);
 int cmd_exec(struct berth_ctx *ctx, int argc, char **argv);

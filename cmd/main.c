@@ -24,6 +24,7 @@ static const struct berth_cmd commands[] = {
         {"login", "Log in to a registry", cmd_login},
         {"logout", "Log out of a registry", cmd_logout},
         {"logs", "Print a container's output", cmd_logs},
+        {"pod", "Manage pods", cmd_pod},
         {"ps", "List containers", cmd_ps},
         {"pull", "Pull images from a registry", cmd_pull},
         {"rm", "Remove containers", cmd_rm},
