@@ -3,7 +3,7 @@
 # Installed by `make install` as .../bash-completion/completions/berth; to try
 # it without installing: source completion/berth.bash
 
-_berth_commands="attach create exec help image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version volume wait"
+_berth_commands="attach create exec help image images inspect kill kube load login logout logs pod ps pull rm rmi run save start stop system version volume wait"
 _berth_kube_commands="down help play validate"
 _berth_global_opts="--root --runroot --log-level --help --version -h -v"
 _berth_log_levels="error warn info debug"
@@ -93,6 +93,20 @@ _berth_operand() {
         done
 }
 
+# The names of the pods in the store the command line names (--root, --runroot).
+_berth_pods() {
+        local i args=()
+        for ((i = 1; i < cword; i++)); do
+                case ${words[i]} in
+                --root | --runroot) args+=("${words[i]}" "${words[i + 1]}") ;;
+                --root=* | --runroot=*) args+=("${words[i]}") ;;
+                esac
+        done
+        local IFS=$'\n'
+        # shellcheck disable=SC2207 # one name per line
+        COMPREPLY=($(compgen -W "$("${words[0]}" "${args[@]}" pod ps --format '{{.Name}}' 2>/dev/null)" -- "$cur"))
+}
+
 _berth_dirs() {
         if declare -F _filedir >/dev/null; then
                 _filedir -d
@@ -141,7 +155,7 @@ _berth() {
                         if [[ -z $cmd ]]; then
                                 cmd=${words[i]}
                                 cmd_at=$i
-                        elif [[ $cmd == kube && -z $sub ]]; then
+                        elif [[ ($cmd == kube || $cmd == pod) && -z $sub ]]; then
                                 sub=${words[i]}
                         fi
                         ;;
@@ -171,7 +185,9 @@ _berth() {
         help)
                 # berth help COMMAND [SUBCOMMAND]
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "attach create exec image images inspect kill kube load login logout logs ps pull rm rmi run save start stop system version volume wait"
+                        _berth_opts "attach create exec image images inspect kill kube load login logout logs pod ps pull rm rmi run save start stop system version volume wait"
+                elif ((cword == cmd_at + 2)) && [[ ${words[cmd_at + 1]} == pod ]]; then
+                        _berth_opts "create exists inspect logs ps restart rm start stop"
                 elif ((cword == cmd_at + 2)) && [[ ${words[cmd_at + 1]} == kube ]]; then
                         _berth_opts "validate"
                 fi
@@ -382,6 +398,117 @@ _berth() {
                         ;;
                 esac
                 [[ $cur != -* ]] || _berth_opts "--format --help -f -h"
+                ;;
+        pod)
+                case $sub in
+                "")
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--help -h"
+                        else
+                                _berth_opts "create exists inspect logs ps ls list restart rm start stop help"
+                        fi
+                        ;;
+                help)
+                        _berth_opts "create exists inspect logs ps restart rm start stop"
+                        ;;
+                create)
+                        case $prev in
+                        --network | --net)
+                                _berth_opts "bridge host none"
+                                return
+                                ;;
+                        --share)
+                                _berth_opts "ipc,net,uts +pid none"
+                                return
+                                ;;
+                        --pod-id-file)
+                                _berth_files
+                                return
+                                ;;
+                        -n | --name | -p | --publish | --hostname | -l | --label | --add-host | -m | --memory | --cpus)
+                                return
+                                ;;
+                        esac
+                        [[ $cur != -* ]] || _berth_opts "--name --publish --hostname --network --share --label --add-host --memory --cpus --pod-id-file --replace --help -n -p -l -m -h"
+                        ;;
+                ps | ls | list)
+                        case $prev in
+                        --format)
+                                _berth_opts "table json"
+                                return
+                                ;;
+                        --sort)
+                                _berth_opts "created id name number status"
+                                return
+                                ;;
+                        -f | --filter)
+                                _berth_opts "id= name= status= label= network= ctr-names= ctr-ids= ctr-status= ctr-number="
+                                compopt -o nospace 2>/dev/null
+                                return
+                                ;;
+                        esac
+                        [[ $cur != -* ]] || _berth_opts "--quiet --no-trunc --format --ctr-names --ctr-ids --ctr-status --ns --filter --sort --latest --noheading --help -q -f -l -n -h"
+                        ;;
+                inspect)
+                        case $prev in
+                        -f | --format)
+                                _berth_opts "json"
+                                return
+                                ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--format --latest --help -f -l -h"
+                        else
+                                _berth_pods
+                        fi
+                        ;;
+                start | restart)
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--all --latest --help -a -l -h"
+                        else
+                                _berth_pods
+                        fi
+                        ;;
+                stop)
+                        case $prev in
+                        -t | --time | --timeout)
+                                return
+                                ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--time --ignore --all --latest --help -t -i -a -l -h"
+                        else
+                                _berth_pods
+                        fi
+                        ;;
+                rm)
+                        case $prev in
+                        -t | --time | --timeout)
+                                return
+                                ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--force --time --ignore --all --latest --help -f -t -i -a -l -h"
+                        else
+                                _berth_pods
+                        fi
+                        ;;
+                logs)
+                        case $prev in
+                        -c | --container | --since | --until | --tail)
+                                return
+                                ;;
+                        esac
+                        if [[ $cur == -* ]]; then
+                                _berth_opts "--container --follow --names --timestamps --since --until --tail --latest --help -c -f -n -t -l -h"
+                        else
+                                _berth_pods
+                        fi
+                        ;;
+                exists)
+                        [[ $cur == -* ]] || _berth_pods
+                        ;;
+                esac
                 ;;
         kube)
                 case $sub in
