@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "runtime/runtime.h"
@@ -357,9 +357,8 @@ cmd_attach(struct berth_ctx *ctx, int argc, char **argv)
                         break;
                 case OPT_SIG_PROXY:
                         if (strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0)
-                                return cmd_usage_error("attach",
-                                                       "--sig-proxy %s: expected true or false",
-                                                       optarg);
+                                return cmd_usage_error(
+                                        "attach", "--sig-proxy %s: expected true or false", optarg);
                         ao.sig_proxy = strcmp(optarg, "true") == 0;
                         break;
                 case 'h':
@@ -487,23 +486,30 @@ cmd_exec(struct berth_ctx *ctx, int argc, char **argv)
         return code;
 }
 
-/* berth internal cleanup ID: what berth-monitor becomes once the container exited */
+/*
+ * berth internal cleanup|restart ID: what berth-monitor becomes once the
+ * container exited (restart: when its restart policy starts it again)
+ */
 int
 cmd_internal(struct berth_ctx *ctx, int argc, char **argv)
 {
         _cleanup_(storage_closep) struct storage *s = NULL;
         _cleanup_(berr_freep) struct berr *err = NULL;
+        bool restart;
         int r;
 
-        if (argc != 3 || strcmp(argv[1], "cleanup") != 0) {
+        if (argc != 3 || (strcmp(argv[1], "cleanup") != 0 && strcmp(argv[1], "restart") != 0)) {
                 fprintf(stderr, "berth internal: for berth-monitor only\n");
                 return EXIT_USAGE;
         }
+        restart = strcmp(argv[1], "restart") == 0;
         r = cmd_open_store(ctx, &s);
         if (r != 0)
                 return r;
-        if (runtime_internal_cleanup(s, ctx, argv[2], true, &err) < 0) {
-                fprintf(stderr, "berth internal cleanup: %s\n", err->msg);
+        r = restart ? runtime_internal_restart(s, ctx, argv[2], &err)
+                    : runtime_internal_cleanup(s, ctx, argv[2], true, &err);
+        if (r < 0) {
+                fprintf(stderr, "berth internal %s: %s\n", argv[1], err->msg);
                 return EXIT_INVALID;
         }
         return 0;

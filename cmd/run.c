@@ -83,6 +83,7 @@ create_help(FILE *f, const char *cmd)
                 "      --runtime NAME           runc, crun or a path (default: built in)\n"
                 "      --stop-signal SIG        signal that stops it (default SIGTERM)\n"
                 "      --stop-timeout N         seconds before SIGKILL on stop (default 10)\n"
+                "      --restart POLICY         no (default), always or on-failure[:N]\n"
                 "      --log-opt max-size=SIZE  rotate the log at SIZE\n"
                 "      --pull POLICY            missing (default), always or never\n"
                 "      --help                   show this help\n",
@@ -142,6 +143,7 @@ struct create_args {
         const char *pull;
         const char *detach_keys;
         bool detach;
+        int restart_max; /* --restart on-failure:N */
 };
 
 static void
@@ -175,8 +177,52 @@ enum {
         OPT_LOG_OPT,
         OPT_PULL,
         OPT_DETACH_KEYS,
+        OPT_RESTART,
         OPT_HELP,
 };
+
+/*
+ * podman's --restart: no, always, unless-stopped (always: a stop by the
+ * user is never undone either way), on-failure[:N] (at most N restarts)
+ */
+static int
+parse_restart(const char *cmd, const char *arg, struct create_args *a)
+{
+        const char *colon = strchr(arg, ':');
+        size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+
+        a->o.restart_policy = NULL;
+        a->restart_max = 0;
+        if (len == 2 && strncmp(arg, "no", len) == 0)
+                a->o.restart_policy = NULL;
+        else if ((len == 6 && strncmp(arg, "always", len) == 0) ||
+                 (len == 14 && strncmp(arg, "unless-stopped", len) == 0))
+                a->o.restart_policy = "Always";
+        else if (len == 10 && strncmp(arg, "on-failure", len) == 0)
+                a->o.restart_policy = "OnFailure";
+        else
+                return cmd_usage_error(cmd,
+                                       "--restart %s: expected no, always, unless-stopped or "
+                                       "on-failure[:N]",
+                                       arg);
+        if (colon) {
+                char *end;
+                long v;
+
+                if (!a->o.restart_policy || strcmp(a->o.restart_policy, "OnFailure") != 0)
+                        return cmd_usage_error(cmd,
+                                               "--restart %s: a number of restarts goes with "
+                                               "on-failure only",
+                                               arg);
+                errno = 0;
+                v = strtol(colon + 1, &end, 10);
+                if (errno != 0 || end == colon + 1 || *end || v < 0 || v > INT32_MAX)
+                        return cmd_usage_error(cmd, "--restart %s: expected on-failure:N, N >= 0",
+                                               arg);
+                a->restart_max = (int)v;
+        }
+        return 0;
+}
 
 static int
 parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
@@ -211,6 +257,7 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                 {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
                 {"log-opt", required_argument, NULL, OPT_LOG_OPT},
                 {"pull", required_argument, NULL, OPT_PULL},
+                {"restart", required_argument, NULL, OPT_RESTART},
                 {"help", no_argument, NULL, OPT_HELP},
                 {NULL, 0, NULL, 0},
         };
@@ -369,6 +416,11 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                                                        optarg);
                         a->pull = optarg;
                         break;
+                case OPT_RESTART:
+                        r = parse_restart(cmd, optarg, a);
+                        if (r != 0)
+                                return r;
+                        break;
                 case OPT_HELP:
                         create_help(stdout, cmd);
                         return -1;
@@ -382,6 +434,9 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
         if (optind >= argc)
                 return cmd_usage_error(cmd, "no image given (berth %s [options] IMAGE [COMMAND])",
                                        cmd);
+        if (a->o.restart_policy && a->o.auto_remove)
+                return cmd_usage_error(cmd, "the --rm option conflicts with --restart, when the "
+                                            "restartPolicy is not \"\" and \"no\"");
         a->o.image = argv[optind++];
         for (; optind < argc; optind++)
                 if (strv_push(&a->args, argv[optind]) < 0)
@@ -461,16 +516,21 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
         r = parse_create(cmd, argc, argv, &a);
         if (r != 0)
                 return r < 0 ? 0 : r;
-        /* --rm with -d: the monitor removes it; in the foreground, we do once we have its status */
+        /*
+         * --rm with -d: the monitor removes it; in the foreground, we do once we have its status.
+         * A restart policy leaves the container to its monitor: in the foreground, berth run
+         * follows it until its first exit and returns that exit's status.
+         */
         rm = a.o.auto_remove;
-        if (run && !a.detach) {
+        if (run && !a.detach && !a.o.restart_policy) {
                 a.o.auto_remove = false;
                 a.o.attached = true;
         } else {
                 a.o.interactive = false; /* nothing attaches to it later */
         }
         if (storage_open(&so, &s, &err) < 0 || ensure_image(s, &a, &err) < 0 ||
-            runtime_create(s, ctx, &a.o, &id, &err) < 0) {
+            runtime_create(s, ctx, &a.o, &id, &err) < 0 ||
+            (a.restart_max > 0 && runtime_set_restart_max(s, ctx, id, a.restart_max, &err) < 0)) {
                 fprintf(stderr, "Error: %s\n", err->msg);
                 return EXIT_BERTH;
         }

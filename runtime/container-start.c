@@ -4,11 +4,17 @@
  * signal reaches it) creates the container and writes the running state
  * into the record, then execs berth-monitor: no second berth has to start,
  * and the record never says "running" after the exit is recorded.
+ *
+ * The monitor reads no JSON: what it needs of the record (the restart
+ * policy, probes and lifecycle hooks, the stop signal) goes on its command
+ * line, built here (monitor/probes.h says how probes are spelled there).
+ * `berth internal restart` starts a container again through here too.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +29,253 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/ctx.h"
+#include "util/strv.h"
 
 #define STATUS_MAX 4096
+
+/*
+ * Files of the monitor in the container's userdata: "stop-requested" (berth
+ * stop, rm and kill create it: no restart then; container-ops.c, spawn.c),
+ * "ready" (its readiness) and "probe" (its last probe failure).
+ */
+#define STOP_FILE "stop-requested"
+#define READY_FILE "ready"
+#define PROBE_FILE "probe"
+
+static int __attribute__((format(printf, 2, 3))) pushf(char ***v, const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return strv_push(v, n < 0 ? NULL : s);
+}
+
+/* a port as a Probe has it: a number (the caller resolved a named one) */
+static int
+probe_port(const json_t *h, const char *what, struct berr **err)
+{
+        const json_t *port = json_object_get(h, "port");
+        json_int_t v = -1;
+
+        if (json_is_integer(port))
+                v = json_integer_value(port);
+        else if (json_is_string(port) && json_string_value(port)[0] &&
+                 strspn(json_string_value(port), "0123456789") == strlen(json_string_value(port)))
+                v = strtol(json_string_value(port), NULL, 10);
+        if (v < 1 || v > 65535)
+                return berr(err, 0, "%s: port %s: expected a number from 1 to 65535", what,
+                            json_is_string(port) ? json_string_value(port) : "missing");
+        return (int)v;
+}
+
+/* PORT[,HOST] */
+static int
+push_port_host(char ***v, const json_t *h, const char *what, struct berr **err)
+{
+        const char *host = json_string_value(json_object_get(h, "host"));
+        int port = probe_port(h, what, err);
+
+        if (port < 0)
+                return port;
+        if (host && strchr(host, ','))
+                return berr(err, 0, "%s: host \"%s\" is not an IP address", what, host);
+        return host && host[0] ? pushf(v, "%d,%s", port, host) : pushf(v, "%d", port);
+}
+
+/*
+ * The monitor's options for one Kubernetes handler (a Probe's or a
+ * LifecycleHandler's action): exec, httpGet, tcpSocket, sleep (hooks).
+ */
+static int
+handler_options(char ***v, const json_t *h, const char *what, bool hook, struct berr **err)
+{
+        const json_t *exec = json_object_get(h, "exec"), *http = json_object_get(h, "httpGet");
+        const json_t *tcp = json_object_get(h, "tcpSocket"), *sleep = json_object_get(h, "sleep");
+        const json_t *e;
+        size_t i;
+        int r = 0;
+
+        if (json_is_object(exec)) {
+                const json_t *cmd = json_object_get(exec, "command");
+
+                if (json_array_size(cmd) == 0)
+                        return berr(err, 0, "%s: exec: no command", what);
+                json_array_foreach (cmd, i, e) {
+                        if (!json_is_string(e))
+                                return berr(err, 0, "%s: exec: command[%zu] is not a string", what,
+                                            i);
+                        if (r == 0)
+                                r = strv_push(v, strdup("--exec"));
+                        if (r == 0)
+                                r = strv_push(v, strdup(json_string_value(e)));
+                }
+        } else if (json_is_object(http)) {
+                const char *path = json_string_value(json_object_get(http, "path"));
+                const char *scheme = json_string_value(json_object_get(http, "scheme"));
+
+                r = strv_push(v, strdup("--http-get"));
+                if (r == 0)
+                        r = push_port_host(v, http, what, err);
+                if (r == 0 && path && path[0]) {
+                        r = strv_push(v, strdup("--http-path"));
+                        if (r == 0)
+                                r = strv_push(v, strdup(path));
+                }
+                if (r == 0 && scheme && scheme[0]) {
+                        r = strv_push(v, strdup("--http-scheme"));
+                        if (r == 0)
+                                r = strv_push(v, strdup(scheme));
+                }
+                json_array_foreach (json_object_get(http, "httpHeaders"), i, e) {
+                        const char *name = json_string_value(json_object_get(e, "name"));
+                        const char *value = json_string_value(json_object_get(e, "value"));
+
+                        if (r < 0)
+                                break;
+                        if (!name || strchr(name, ':'))
+                                return berr(err, 0, "%s: httpHeaders[%zu]: a name is needed", what,
+                                            i);
+                        r = strv_push(v, strdup("--http-header"));
+                        if (r == 0)
+                                r = pushf(v, "%s:%s", name, value ? value : "");
+                }
+        } else if (json_is_object(tcp)) {
+                r = strv_push(v, strdup("--tcp-socket"));
+                if (r == 0)
+                        r = push_port_host(v, tcp, what, err);
+        } else if (hook && json_is_object(sleep)) {
+                json_int_t sec = json_integer_value(json_object_get(sleep, "seconds"));
+
+                if (sec < 0 || sec > 86400)
+                        return berr(err, 0, "%s: sleep: %lld seconds is out of range", what,
+                                    (long long)sec);
+                r = strv_push(v, strdup("--sleep"));
+                if (r == 0)
+                        r = pushf(v, "%lld", (long long)sec);
+        } else if (json_object_get(h, "grpc")) {
+                return berr(err, EOPNOTSUPP, "%s: grpc probes are not supported", what);
+        } else {
+                return berr(err, 0, "%s: expected exec, httpGet, tcpSocket%s", what,
+                            hook ? " or sleep" : "");
+        }
+        return r == -ENOMEM ? berr(err, ENOMEM, "%s", what) : r;
+}
+
+static int
+probe_field(const json_t *pr, const char *name)
+{
+        json_int_t v = json_integer_value(json_object_get(pr, name));
+
+        return v < 0 ? -1 : v > INT32_MAX ? INT32_MAX : (int)v;
+}
+
+/* --probe TYPE:DELAY,PERIOD,TIMEOUT,SUCCESS,FAILURE and its action, for each probe */
+static int
+probe_options(char ***v, const json_t *probes, struct berr **err)
+{
+        static const char *const types[] = {"startup", "liveness", "readiness"};
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                const json_t *pr = json_object_get(probes, types[i]);
+                char what[32];
+                int f[5];
+
+                if (!json_is_object(pr))
+                        continue;
+                f[0] = probe_field(pr, "initialDelaySeconds");
+                f[1] = probe_field(pr, "periodSeconds");
+                f[2] = probe_field(pr, "timeoutSeconds");
+                f[3] = probe_field(pr, "successThreshold");
+                f[4] = probe_field(pr, "failureThreshold");
+                snprintf(what, sizeof(what), "%s probe", types[i]);
+                for (size_t k = 0; k < ELEMENTSOF(f); k++)
+                        if (f[k] < 0)
+                                return berr(err, 0, "%s: a negative time or threshold", what);
+                r = strv_push(v, strdup("--probe"));
+                if (r == 0)
+                        r = pushf(v, "%s:%d,%d,%d,%d,%d", types[i], f[0], f[1], f[2], f[3], f[4]);
+                if (r < 0)
+                        return berr(err, ENOMEM, "%s", what);
+                r = handler_options(v, pr, what, false, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * What the monitor needs of the record besides its fds: the restart
+ * policy (not for a container removed at its exit, or one whose caller
+ * waits for it), its files, the stop signal and grace period that a
+ * liveness kill uses, the probes and the hooks.
+ */
+static int
+monitor_options(const json_t *rec, const struct container_paths *p, char ***ret, struct berr **err)
+{
+        _cleanup_(strv_freep) char **v = NULL;
+        const char *policy = json_string_value(json_object_get(rec, "restartPolicy"));
+        const json_t *lifecycle = json_object_get(rec, "lifecycle");
+        int sig = runtime_signal_from_name(json_string_value(json_object_get(rec, "stopSignal")));
+        int r = 0;
+
+        if (policy && policy[0] && !json_is_true(json_object_get(rec, "autoRemove")) &&
+            !json_is_true(json_object_get(rec, "attached"))) {
+                if (strcmp(policy, "Always") != 0 && strcmp(policy, "OnFailure") != 0 &&
+                    strcmp(policy, "Never") != 0)
+                        return berr(err, 0,
+                                    "restartPolicy \"%s\" is not valid, expected Always, OnFailure "
+                                    "or Never",
+                                    policy);
+                r = pushf(&v, "--restart-policy=%s", policy);
+                if (r == 0)
+                        r = pushf(&v, "--restart-count=%lld",
+                                  (long long)json_integer_value(
+                                          json_object_get(rec, "restartRetries")));
+                if (r == 0)
+                        r = pushf(
+                                &v, "--restart-max=%lld",
+                                (long long)json_integer_value(json_object_get(rec, "restartMax")));
+        }
+        if (r == 0)
+                r = pushf(&v, "--stop-file=%s/" STOP_FILE, p->userdata);
+        if (r == 0)
+                r = pushf(&v, "--ready-file=%s/" READY_FILE, p->userdata);
+        if (r == 0)
+                r = pushf(&v, "--probe-file=%s/" PROBE_FILE, p->userdata);
+        if (r == 0)
+                r = pushf(&v, "--stop-signal=%d", sig > 0 ? sig : SIGTERM);
+        if (r == 0)
+                r = pushf(&v, "--stop-timeout=%lld",
+                          (long long)json_integer_value(json_object_get(rec, "stopTimeout")));
+        if (r < 0)
+                return berr(err, ENOMEM, "monitor options");
+        r = probe_options(&v, json_object_get(rec, "probes"), err);
+        if (r < 0)
+                return r;
+        if (json_is_object(json_object_get(lifecycle, "postStart"))) {
+                r = strv_push(&v, strdup("--post-start"));
+                if (r == 0)
+                        r = handler_options(&v, json_object_get(lifecycle, "postStart"),
+                                            "postStart hook", true, err);
+                if (r < 0)
+                        return r == -ENOMEM ? berr(err, ENOMEM, "postStart") : r;
+        }
+        if (json_is_object(json_object_get(lifecycle, "preStop"))) {
+                r = strv_push(&v, strdup("--pre-stop"));
+                if (r == 0)
+                        r = handler_options(&v, json_object_get(lifecycle, "preStop"),
+                                            "preStop hook", true, err);
+                if (r < 0)
+                        return r == -ENOMEM ? berr(err, ENOMEM, "preStop") : r;
+        }
+        *ret = TAKE_PTR(v);
+        return 0;
+}
 
 /*
  * The container's standard files on 0, 1, 2; *out_fd and *err_fd: what the
@@ -74,7 +325,8 @@ fail_to(int fd, const char *msg)
  */
 static _Noreturn void
 become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-               const struct container_paths *p, const char *monitor, int status_fd)
+               const struct container_paths *p, const char *monitor, char *const *extra,
+               int status_fd)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;
         char self[PATH_MAX], pidnum[16], outnum[16], errnum[16], statusnum[16], maxsize[32];
@@ -127,32 +379,39 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         snprintf(maxsize, sizeof(maxsize), "%lld",
                  (long long)json_integer_value(json_object_get(rec, "logMaxSize")));
         {
-                const char *argv[32] = {
-                        monitor,      "--id",           id,        "--pid",
-                        pidnum,       "--stdout-fd",    outnum,    "--stderr-fd",
-                        errnum,       "--status-fd",    statusnum, "--log",
-                        p->log,       "--exit-file",    p->exit,   "--berth",
-                        self,         "--root",         ctx->root, "--runroot",
-                        ctx->runroot, "--log-max-size", maxsize,   "--log-max-files",
-                        "2"};
-                size_t na = 25;
+                const char *base[] = {monitor,      "--id",           id,        "--pid",
+                                      pidnum,       "--stdout-fd",    outnum,    "--stderr-fd",
+                                      errnum,       "--status-fd",    statusnum, "--log",
+                                      p->log,       "--exit-file",    p->exit,   "--berth",
+                                      self,         "--root",         ctx->root, "--runroot",
+                                      ctx->runroot, "--log-max-size", maxsize,   "--log-max-files",
+                                      "2"};
+                size_t na = ELEMENTSOF(base), n_extra = strv_length(extra);
+                /* the base, up to 4 more of ours, the record's options, NULL */
+                const char **argv = calloc(na + 4 + n_extra + 1, sizeof(*argv));
 
-                /* an attached run cleans up after its container itself */
-                if (json_is_true(json_object_get(rec, "attached")))
-                        argv[na++] = "--no-cleanup";
-                /* a terminal is reached through the monitor's attach socket, in the run dir */
-                if (tty) {
-                        argv[na++] = "--attach-dir";
-                        argv[na++] = p->run;
+                if (argv) {
+                        for (size_t i = 0; i < na; i++)
+                                argv[i] = base[i];
+                        /* an attached run cleans up after its container itself */
+                        if (json_is_true(json_object_get(rec, "attached")))
+                                argv[na++] = "--no-cleanup";
+                        /* a terminal: reached through the monitor's socket in the run dir */
+                        if (tty) {
+                                argv[na++] = "--attach-dir";
+                                argv[na++] = p->run;
+                        }
+                        /* the caller attaches at once: nothing is read before it is there */
+                        if (tty && json_is_true(json_object_get(rec, "attached")))
+                                argv[na++] = "--wait-attach";
+                        for (size_t i = 0; extra && i < n_extra; i++)
+                                argv[na++] = extra[i];
+                        argv[na] = NULL;
+                        execv(monitor, (char *const *)argv);
                 }
-                /* the caller attaches at once: nothing is read before it is there */
-                if (tty && json_is_true(json_object_get(rec, "attached")))
-                        argv[na++] = "--wait-attach";
-                argv[na] = NULL;
-                execv(monitor, (char *const *)argv);
+                (void)kill(pid, SIGKILL);
+                fail_to(status_fd, argv ? "run the monitor" : "run the monitor: out of memory");
         }
-        (void)kill(pid, SIGKILL);
-        fail_to(status_fd, "run the monitor");
 }
 
 static int
@@ -160,8 +419,9 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                const struct container_paths *p, struct berr **err)
 {
         _cleanup_free_ char *monitor = container_monitor_path();
+        _cleanup_(strv_freep) char **extra = NULL;
         char msg[STATUS_MAX];
-        int sp[2], st;
+        int sp[2], st, r;
         ssize_t n, got = 0;
         pid_t pid;
 
@@ -169,6 +429,10 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                 return berr(err, ENOMEM, "monitor");
         if (access(monitor, X_OK) < 0)
                 return berr(err, errno, "the monitor %s", monitor);
+        /* before the fork: a record the monitor could not take fails here, with its reason */
+        r = monitor_options(rec, p, &extra, err);
+        if (r < 0)
+                return r;
         if (pipe2(sp, O_CLOEXEC) < 0)
                 return berr(err, errno, "pipe");
         pid = fork();
@@ -179,7 +443,7 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         }
         if (pid == 0) {
                 (void)close(sp[0]);
-                become_monitor(s, ctx, rec, p, monitor, sp[1]);
+                become_monitor(s, ctx, rec, p, monitor, extra, sp[1]);
         }
         (void)close(sp[1]);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -197,12 +461,22 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         return berr(err, EIO, "the monitor %s did not start the container", monitor);
 }
 
+/* Whether this process is the record's monitor: `berth internal restart` starting it again. */
+static bool
+is_restarter(const json_t *rec)
+{
+        return json_integer_value(json_object_get(rec, "monitorPid")) == (json_int_t)getpid() &&
+               container_process_alive(rec, "monitorPid", "monitorStart");
+}
+
 int
 runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *rec = NULL;
         _cleanup_(container_paths_clear) struct container_paths p = {0};
+        _cleanup_free_ char *stop_file = NULL;
         const char *state;
+        bool restart = false;
         int r;
 
         r = storage_container_find(s, what, &rec, err);
@@ -211,8 +485,15 @@ runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, 
         state = json_string_value(json_object_get(rec, "state"));
         if (state && strcmp(state, "running") == 0 && container_alive(rec))
                 return 0; /* podman start of a running container: nothing to do */
+        if (state && strcmp(state, "restarting") == 0) {
+                /* it starts again by itself once its back-off is over */
+                if (!is_restarter(rec) &&
+                    container_process_alive(rec, "monitorPid", "monitorStart"))
+                        return 0;
+                restart = is_restarter(rec);
+        }
         if (!state || (strcmp(state, "created") != 0 && strcmp(state, "exited") != 0 &&
-                       strcmp(state, "running") != 0))
+                       strcmp(state, "running") != 0 && strcmp(state, "restarting") != 0))
                 return berr(err, 0, "container %s is %s, expected created or exited", what,
                             state ? state : "in no known state");
         r = container_paths(s, ctx, json_string_value(json_object_get(rec, "id")), &p, err);
@@ -220,5 +501,29 @@ runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, 
                 return r;
         if (unlink(p.exit) < 0 && errno != ENOENT)
                 return berr(err, errno, "remove %s", p.exit);
+        if (!restart) {
+                /*
+                 * Started by the user: an earlier stop no longer holds, and the
+                 * restart policy counts its restarts and back-off afresh.
+                 */
+                _cleanup_(json_decrefp) json_t *changes =
+                        json_pack("{s:I, s:I}", "restartRetries", (json_int_t)0, "restartBackoffNs",
+                                  (json_int_t)0);
+
+                if (asprintf(&stop_file, "%s/" STOP_FILE, p.userdata) < 0)
+                        return berr(err, ENOMEM, "start");
+                if (unlink(stop_file) < 0 && errno != ENOENT)
+                        return berr(err, errno, "remove %s", stop_file);
+                if (json_integer_value(json_object_get(rec, "restartRetries")) != 0 ||
+                    json_integer_value(json_object_get(rec, "restartBackoffNs")) != 0) {
+                        r = changes ? storage_container_update(
+                                              s, json_string_value(json_object_get(rec, "id")),
+                                              changes, false, err)
+                                    : berr(err, ENOMEM, "start");
+                        if (r < 0)
+                                return r;
+                        json_object_update(rec, changes);
+                }
+        }
         return launch_monitor(s, ctx, rec, &p, err);
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "cgroup.h"
 #include "container.h"
 #include "executor.h"
@@ -416,30 +417,20 @@ read_exit(const struct container_paths *p, json_t **ret)
         return *ret ? 0 : -ENOENT;
 }
 
-int
-runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const char *id,
-                         bool from_monitor, struct berr **err)
+/*
+ * What is left of an exited container but its files: what it started and
+ * left in its cgroup (none, when it had its own PID namespace), the cgroup
+ * (read for its OOM kills first), the OCI runtime's state and its root
+ * mount. Returns the OOM kills the cgroup counted.
+ */
+static uint64_t
+release(const struct berth_ctx *ctx, const json_t *rec, const struct container_paths *p)
 {
-        _cleanup_(json_decrefp) json_t *rec = NULL, *ex = NULL, *changes = NULL;
-        _cleanup_(container_paths_clear) struct container_paths p = {0};
-        const char *runtime, *cgpath;
+        const char *runtime = json_string_value(json_object_get(rec, "runtime"));
+        const char *cgpath = json_string_value(json_object_get(rec, "cgroupPath"));
         struct cgroup_system sys = {0};
         uint64_t ooms = 0;
-        int r;
 
-        r = storage_container_find(s, id, &rec, err);
-        if (r == 0)
-                r = container_paths(s, ctx, json_string_value(json_object_get(rec, "id")), &p, err);
-        if (r < 0)
-                return r;
-        if (from_monitor && json_is_true(json_object_get(rec, "attached")))
-                return 0;
-        /* done already (by an attached run, or a command that found the monitor dead) */
-        if (json_is_string(json_object_get(rec, "state")) &&
-            strcmp(json_string_value(json_object_get(rec, "state")), "exited") == 0)
-                return 0;
-        runtime = json_string_value(json_object_get(rec, "runtime"));
-        cgpath = json_string_value(json_object_get(rec, "cgroupPath"));
         if (cgpath && cgroup_detect(&sys, NULL) == 0) {
                 _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
                 if (cgroup_open(&sys, cgpath, &cg, NULL) == 0) {
@@ -447,8 +438,6 @@ runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const c
                         size_t n_left = 0;
 
                         (void)cgroup_oom_kills(cg, &ooms);
-                        /* what the container started and left behind (none, when it had its own PID
-                         * namespace) */
                         if (cgroup_pids(cg, &left, &n_left, NULL) < 0 || n_left > 0)
                                 (void)cgroup_kill_all(cg, SIGKILL, NULL);
                         if (!runtime || !runtime[0])
@@ -469,14 +458,44 @@ runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const c
                         del[2] = state;
                         (void)run_argv(del, NULL);
                 }
-                (void)umount2(p.rootfs, MNT_DETACH);
+                (void)umount2(p->rootfs, MNT_DETACH);
         }
+        return ooms;
+}
+
+int
+runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const char *id,
+                         bool from_monitor, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL, *ex = NULL, *changes = NULL;
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        const char *state;
+        uint64_t ooms;
+        int r;
+
+        r = storage_container_find(s, id, &rec, err);
+        if (r == 0)
+                r = container_paths(s, ctx, json_string_value(json_object_get(rec, "id")), &p, err);
+        if (r < 0)
+                return r;
+        if (from_monitor && json_is_true(json_object_get(rec, "attached")))
+                return 0;
+        /* done already (by an attached run, or a command that found the monitor dead) */
+        state = json_string_value(json_object_get(rec, "state"));
+        if (state && strcmp(state, "exited") == 0)
+                return 0;
+        ooms = release(ctx, rec, &p);
 
         changes = json_object();
+        if (!changes)
+                return berr(err, ENOMEM, "record");
         if (read_exit(&p, &ex) == 0) {
                 json_object_set(changes, "exitCode", json_object_get(ex, "exitCode"));
                 json_object_set(changes, "signal", json_object_get(ex, "signal"));
                 json_object_set(changes, "finishedAt", json_object_get(ex, "finishedAt"));
+                if (json_is_string(json_object_get(ex, "probeFailure")))
+                        json_object_set(changes, "lastProbeFailure",
+                                        json_object_get(ex, "probeFailure"));
         } else {
                 struct timespec now;
                 clock_gettime(CLOCK_REALTIME, &now);
@@ -484,7 +503,9 @@ runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const c
                         changes, "finishedAt",
                         json_integer((json_int_t)now.tv_sec * 1000000000 + now.tv_nsec));
         }
-        json_object_set_new(changes, "oomKilled", json_boolean(ooms > 0));
+        /* a container that waited to restart: the OOM kills were counted then */
+        if (!state || strcmp(state, "restarting") != 0)
+                json_object_set_new(changes, "oomKilled", json_boolean(ooms > 0));
         json_object_set_new(changes, "state", json_string("exited"));
         json_object_set_new(changes, "pid", json_integer(0));
         json_object_set_new(changes, "monitorPid", json_integer(0));
@@ -498,4 +519,171 @@ runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const c
                 r = storage_container_remove(s, json_string_value(json_object_get(rec, "id")), err);
         }
         return r;
+}
+
+/* userdata/stop-requested: berth stop, rm and kill leave it before they signal (container-ops.c) */
+static bool
+stop_requested(const struct container_paths *p)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/stop-requested", p->userdata) < 0)
+                return true; /* out of memory: not starting anything is the safe way out */
+        return access(path, F_OK) == 0;
+}
+
+static int64_t
+realtime_ns(void)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        return backoff_ns_from_timespec(&now);
+}
+
+/*
+ * Wait ns, or less when SIGTERM, SIGINT or SIGHUP (blocked by the caller)
+ * comes and a stop was asked for. Returns whether a stop was asked for.
+ */
+static bool
+back_off(const struct container_paths *p, const sigset_t *wake, int64_t ns)
+{
+        struct timespec now, end;
+
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        end.tv_sec += (time_t)(ns / BACKOFF_NSEC_PER_SEC);
+        end.tv_nsec += (long)(ns % BACKOFF_NSEC_PER_SEC);
+        if (end.tv_nsec >= 1000000000L) {
+                end.tv_sec++;
+                end.tv_nsec -= 1000000000L;
+        }
+        for (;;) {
+                struct timespec left;
+
+                if (stop_requested(p))
+                        return true;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                left.tv_sec = end.tv_sec - now.tv_sec;
+                left.tv_nsec = end.tv_nsec - now.tv_nsec;
+                if (left.tv_nsec < 0) {
+                        left.tv_sec--;
+                        left.tv_nsec += 1000000000L;
+                }
+                if (left.tv_sec < 0)
+                        return false;
+                /* a signal without a stop asked for (a stray kill): the wait goes on */
+                if (sigtimedwait(wake, NULL, &left) < 0 && errno != EINTR && errno != EAGAIN)
+                        return stop_requested(p);
+        }
+}
+
+/* The record's end while it waited to restart: what cleanup would have written, as it is already.
+ */
+static int
+restart_abandoned(struct storage *s, const char *id, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *changes =
+                json_pack("{s:s, s:I, s:I}", "state", "exited", "pid", (json_int_t)0, "monitorPid",
+                          (json_int_t)0);
+
+        if (!changes)
+                return berr(err, ENOMEM, "record");
+        return storage_container_update(s, id, changes, false, err);
+}
+
+int
+runtime_internal_restart(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                         struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *rec = NULL, *ex = NULL, *changes = NULL, *last = NULL;
+        _cleanup_(container_paths_clear) struct container_paths p = {0};
+        _cleanup_free_ char *id = NULL;
+        struct backoff b = BACKOFF_INIT;
+        int64_t started, finished, delay, restart_at;
+        json_int_t exit_code, count;
+        const char *reason;
+        uint64_t ooms;
+        sigset_t wake;
+        int r;
+
+        /* berth stop signals us once it left its mark: the signal must wait for sigtimedwait() */
+        sigemptyset(&wake);
+        sigaddset(&wake, SIGTERM);
+        sigaddset(&wake, SIGINT);
+        sigaddset(&wake, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &wake, NULL) < 0)
+                return berr(err, errno, "block signals");
+        r = storage_container_find(s, what, &rec, err);
+        if (r < 0)
+                return r;
+        id = strdup(json_string_value(json_object_get(rec, "id")));
+        if (!id)
+                return berr(err, ENOMEM, "restart");
+        r = container_paths(s, ctx, id, &p, err);
+        if (r < 0)
+                return r;
+        /* asked to stop meanwhile, or nothing to go on: the usual end */
+        if (stop_requested(&p) || read_exit(&p, &ex) < 0 ||
+            json_is_true(json_object_get(rec, "autoRemove")))
+                return runtime_internal_cleanup(s, ctx, id, true, err);
+
+        ooms = release(ctx, rec, &p);
+        exit_code = json_integer_value(json_object_get(ex, "exitCode"));
+        started = (int64_t)json_integer_value(json_object_get(rec, "startedAt"));
+        finished = (int64_t)json_integer_value(json_object_get(ex, "finishedAt"));
+        reason = ooms > 0 ? "OOMKilled" : exit_code == 0 ? "Completed" : "Error";
+        b.next_ns = (int64_t)json_integer_value(json_object_get(rec, "restartBackoffNs"));
+        delay = backoff_next(&b, started, finished);
+        restart_at = realtime_ns() + delay;
+        /* as kubelet's containerStatuses[].lastState.terminated has it */
+        last = json_pack("{s:I, s:O?, s:s, s:I, s:I}", "exitCode", exit_code, "signal",
+                         json_object_get(ex, "signal"), "reason", reason, "startedAt",
+                         (json_int_t)started, "finishedAt", (json_int_t)finished);
+        changes = json_pack("{s:s, s:I, s:I, s:O?, s:I, s:b, s:O, s:I, s:I}", "state", "restarting",
+                            "pid", (json_int_t)0, "exitCode", exit_code, "signal",
+                            json_object_get(ex, "signal"), "finishedAt", (json_int_t)finished,
+                            "oomKilled", ooms > 0, "lastState", last, "restartBackoffNs",
+                            (json_int_t)b.next_ns, "restartAt", (json_int_t)restart_at);
+        if (!last || !changes)
+                return berr(err, ENOMEM, "record");
+        if (json_is_string(json_object_get(ex, "probeFailure")))
+                json_object_set(changes, "lastProbeFailure", json_object_get(ex, "probeFailure"));
+        /* the record stays ours (monitorPid is this process, exec keeps it): berth stop finds us */
+        r = storage_container_update(s, id, changes, false, err);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r; /* removed meanwhile: nothing to restart */
+
+        for (;;) {
+                _cleanup_(berr_freep) struct berr *serr = NULL;
+                _cleanup_(json_decrefp) json_t *now = NULL, *bump = NULL;
+
+                if (back_off(&p, &wake, delay))
+                        return restart_abandoned(s, id, err);
+                r = storage_container_find(s, id, &now, err);
+                if (r < 0)
+                        return r == -ENOENT ? 0 : r;
+                count = json_integer_value(json_object_get(now, "restartCount"));
+                bump = json_pack("{s:I, s:I}", "restartCount", count + 1, "restartRetries",
+                                 json_integer_value(json_object_get(now, "restartRetries")) + 1);
+                r = bump ? storage_container_update(s, id, bump, false, err)
+                         : berr(err, ENOMEM, "record");
+                if (r < 0)
+                        return r == -ENOENT ? 0 : r;
+                r = runtime_start(s, ctx, id, &serr);
+                if (r == 0)
+                        break;
+                /* it could not start (kubelet: CreateContainerError): again after a back-off */
+                delay = backoff_next(&b, realtime_ns(), realtime_ns());
+                restart_at = realtime_ns() + delay;
+                json_decref(bump);
+                bump = json_pack("{s:s, s:I, s:I}", "error", serr && serr->msg ? serr->msg : "",
+                                 "restartBackoffNs", (json_int_t)b.next_ns, "restartAt",
+                                 (json_int_t)restart_at);
+                if (bump)
+                        (void)storage_container_update(s, id, bump, false, NULL);
+        }
+        /* a stop that came while it started: it is stopped now, as asked */
+        if (stop_requested(&p))
+                return runtime_stop(s, ctx, id, -1, err);
+        return 0;
 }
