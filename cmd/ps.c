@@ -62,6 +62,11 @@ status_text(const json_t *rec, char *buf, size_t size)
                          (long long)json_integer_value(json_object_get(rec, "exitCode")), d);
         } else if (state && strcmp(state, "created") == 0) {
                 snprintf(buf, size, "Created");
+        } else if (state && strcmp(state, "restarting") == 0) {
+                /* as podman: the last exit, while the restart policy waits to start it again */
+                human_duration(now - seconds(rec, "finishedAt"), d, sizeof(d));
+                snprintf(buf, size, "Restarting (%lld) %s ago",
+                         (long long)json_integer_value(json_object_get(rec, "exitCode")), d);
         } else {
                 snprintf(buf, size, "%s", state ? state : "unknown");
         }
@@ -195,7 +200,8 @@ cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
         out = json_array();
         json_array_foreach (all, i, c) {
                 const char *state = json_string_value(json_object_get(c, "state"));
-                if (!show_all && !latest && !(state && strcmp(state, "running") == 0))
+                if (!show_all && !latest &&
+                    !(state && (strcmp(state, "running") == 0 || strcmp(state, "restarting") == 0)))
                         continue;
                 json_array_append(out, c);
                 if (latest)
@@ -245,14 +251,14 @@ inspect_json(const json_t *rec)
         const json_t *process = json_object_get(spec, "process");
         const json_t *args = json_object_get(process, "args");
         char created[64], started[64], finished[64];
-        json_t *rest = json_array();
+        json_t *rest = json_array(), *o;
         size_t i;
         json_t *e;
 
         json_array_foreach (args, i, e)
                 if (i > 0)
                         json_array_append(rest, e);
-        return json_pack(
+        o = json_pack(
                 "{s:O?, s:s, s:O?, s:o, s:{s:s?, s:b, s:b, s:b, s:b, s:b, s:O?, s:O?, s:s, s:s, "
                 "s:s}, s:O?, s:O?, s:O?, s:I, s:O?, s:O?, s:{s:O?, s:O?, s:O?, s:O?, s:b, s:O?, "
                 "s:O?}, s:{s:O?, s:b}, s:O?}",
@@ -260,7 +266,8 @@ inspect_json(const json_t *rec)
                 rfc3339(json_integer_value(json_object_get(rec, "created")), created,
                         sizeof(created)),
                 "Path", json_array_get(args, 0), "Args", rest, "State", "Status", state, "Running",
-                state && strcmp(state, "running") == 0, "Paused", 0, "Restarting", 0, "OOMKilled",
+                state && strcmp(state, "running") == 0, "Paused", 0, "Restarting",
+                state && strcmp(state, "restarting") == 0, "OOMKilled",
                 json_is_true(json_object_get(rec, "oomKilled")), "Dead", 0, "Pid",
                 json_object_get(rec, "pid"), "ExitCode", json_object_get(rec, "exitCode"), "Error",
                 "", "StartedAt",
@@ -271,14 +278,20 @@ inspect_json(const json_t *rec)
                         sizeof(finished)),
                 "Image", json_object_get(rec, "imageId"), "ImageName",
                 json_object_get(rec, "imageName"), "Name", json_object_get(rec, "name"),
-                "RestartCount", (json_int_t)0, "LogPath", json_object_get(rec, "logPath"),
-                "OCIConfigPath", json_object_get(rec, "configPath"), "Config", "Hostname",
+                "RestartCount", json_integer_value(json_object_get(rec, "restartCount")), "LogPath",
+                json_object_get(rec, "logPath"), "OCIConfigPath",
+                json_object_get(rec, "configPath"), "Config", "Hostname",
                 json_object_get(spec, "hostname"), "Env", json_object_get(process, "env"), "Cmd",
                 json_object_get(rec, "command"), "WorkingDir", json_object_get(process, "cwd"),
                 "Tty", json_is_true(json_object_get(rec, "tty")), "Labels",
                 json_object_get(rec, "labels"), "StopSignal", json_object_get(rec, "stopSignal"),
                 "HostConfig", "NetworkMode", json_object_get(rec, "network"), "AutoRemove",
                 json_is_true(json_object_get(rec, "autoRemove")), "Spec", spec);
+        /* readiness, where a readiness probe (or the container's start) decides it */
+        if (o && json_is_boolean(json_object_get(rec, "ready")))
+                json_object_set(json_object_get(o, "State"), "Ready",
+                                json_object_get(rec, "ready"));
+        return o;
 }
 
 /* --format '{{.State.Pid}}': the Go template fields scripts use, nothing more */
