@@ -260,6 +260,28 @@ loopback_up(int sync_fd)
 }
 
 /*
+ * The environment, with HOME=/ when it has no HOME, as runc adds it at
+ * exec (a user without a passwd entry: the spec has none).
+ */
+static char **
+env_with_home(char **env)
+{
+        size_t n = 0;
+        char **out;
+
+        for (; env && env[n]; n++)
+                if (strncmp(env[n], "HOME=", 5) == 0)
+                        return env;
+        out = calloc(n + 2, sizeof(*out));
+        if (!out)
+                return env;
+        for (size_t i = 0; i < n; i++)
+                out[i] = env[i];
+        out[n] = (char *)"HOME=/";
+        return out;
+}
+
+/*
  * The container's terminal, made in its own devpts (so that it is
  * /dev/pts/0 in there, as with runc and crun): the replica becomes the
  * standard files and the controlling terminal, the master goes to our
@@ -412,7 +434,7 @@ process:
         /* from here on the container is its monitor's, whatever becomes of our parent */
         if (!orphan && prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
                 executor_fail(sync_fd, errno, "reset the parent-death signal");
-        execve(program, c->args, c->env);
+        execve(program, c->args, env_with_home(c->env));
         executor_fail(sync_fd, errno, "exec %s", c->args[0]);
 }
 

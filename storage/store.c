@@ -218,6 +218,16 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         s->root = strdup(opts->root);
         if (!s->root)
                 return berr(err, ENOMEM, "store");
+        /* its parents too, as podman makes them (0755: they are not the store's) */
+        for (char *sl = strchr(s->root + 1, '/'); sl; sl = strchr(sl + 1, '/')) {
+                *sl = '\0';
+                if (mkdir(s->root, 0755) < 0 && errno != EEXIST) {
+                        int e = errno;
+                        *sl = '/';
+                        return berr(err, e, "create the store %s", s->root);
+                }
+                *sl = '/';
+        }
         if (mkdir(s->root, 0700) < 0 && errno != EEXIST)
                 return berr(err, errno, "create the store %s", s->root);
         s->root_fd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -138,6 +138,9 @@ test_run_env_workdir_hostname_volume() {
 	expect_grep '^box$' "$T/out"
 	expect_grep '^from-host$' "$T/out"
 	grep -q from-ctr "$T/data/out" || fail "the container's write did not reach the host"
+	# a uid without a passwd entry still has a HOME, as runc gives it
+	run b run --rm -u 4242 "$IMG" sh -c 'echo home=$HOME'
+	expect_grep '^home=/$' "$T/out"
 	run b run --rm -v "$T/data:/data:ro" "$IMG" sh -c 'echo x >/data/y 2>&1; echo rc=$?'
 	expect_grep 'rc=1' "$T/out"
 	[ ! -e "$T/data/y" ] || fail "a read-only volume was written"
