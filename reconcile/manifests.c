@@ -144,19 +144,19 @@ manifests_read(char *const *paths, size_t n, struct manifests *ret, struct berr 
         }
         if (r < 0) {
                 manifests_free(&m);
-                return r < 0 ? r : -EINVAL;
+                return r;
         }
         report(&m, stderr, &errors);
         if (errors > 0) {
                 manifests_free(&m);
-                return berr(err, EINVAL, "%zu error%s in the manifests: nothing was done", errors,
+                return berr(err, 0, "%zu error%s in the manifests: nothing was done", errors,
                             errors == 1 ? "" : "s");
         }
         for (size_t i = 0; i < m.n_docs; i++)
                 for (size_t k = 0; k < m.docs[i]->n_objects; k++) {
                         struct kube_object *o = &m.docs[i]->objects[k];
-                        struct kube_object **no = reallocarray(m.objects, m.n_objects + 1,
-                                                               sizeof(*no));
+                        struct kube_object **no =
+                                reallocarray(m.objects, m.n_objects + 1, sizeof(*no));
                         if (!no) {
                                 manifests_free(&m);
                                 return berr(err, ENOMEM, "manifests");

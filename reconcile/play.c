@@ -27,10 +27,16 @@
 /* A pod the manifests want */
 struct want {
         char *name;
-        const struct kube_meta *meta;           /* the Pod's, or the Deployment's template */
-        const struct kube_meta *owner_meta;     /* the Deployment's (labels added) */
+        const struct kube_meta *meta;       /* the Pod's, or the Deployment's template */
+        const struct kube_meta *owner_meta; /* the Deployment's (labels added) */
         const struct kube_pod_spec *spec;
-        const char *owner_kind;                 /* "Pod" or "Deployment" */
+        const char *owner_kind; /* "Pod" or "Deployment" */
+        /*
+         * What the pod's own metadata is (the downward API reads it): meta
+         * with the pod's name, in its owner's namespace. A Deployment's
+         * template has neither.
+         */
+        struct kube_meta pod_meta;
 };
 
 struct play {
@@ -48,8 +54,7 @@ struct play {
         size_t n_wants;
 };
 
-static void
-say(const struct play *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct play *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 say(const struct play *p, const char *fmt, ...)
@@ -91,7 +96,11 @@ want_add(struct play *p, char *name, const struct kube_meta *meta, const struct 
                 return -ENOMEM;
         }
         p->wants = nw;
-        p->wants[p->n_wants++] = (struct want){name, meta, owner, spec, kind};
+        p->wants[p->n_wants] = (struct want){name, meta, owner, spec, kind, *meta};
+        p->wants[p->n_wants].pod_meta.name = name;
+        if (owner)
+                p->wants[p->n_wants].pod_meta.namespace_ = owner->namespace_;
+        p->n_wants++;
         return 0;
 }
 
@@ -145,6 +154,15 @@ collect(struct play *p, struct berr **err)
                         return berr(err, -r, "play");
         }
         return 0;
+}
+
+static bool
+has_claims(const struct play *p)
+{
+        for (size_t i = 0; i < p->m.n_objects; i++)
+                if (p->m.objects[i]->kind == KUBE_PVC)
+                        return true;
+        return false;
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -241,9 +259,9 @@ action_json(const struct kube_exec_action *ex, const struct kube_http_get *hg,
                                               hg->scheme ? hg->scheme : "HTTP", "httpHeaders", h));
         }
         if (ts)
-                json_object_set_new(j, "tcpSocket",
-                                    json_pack("{s:I, s:s?}", "port", (json_int_t)ts->port.i,
-                                              "host", ts->host));
+                json_object_set_new(
+                        j, "tcpSocket",
+                        json_pack("{s:I, s:s?}", "port", (json_int_t)ts->port.i, "host", ts->host));
         return j;
 }
 
@@ -297,9 +315,9 @@ lifecycle_json(const struct kube_container *c)
                         return NULL;
                 h = action_json(hs[i]->exec, hs[i]->http_get, hs[i]->tcp_socket);
                 if (h && hs[i]->sleep)
-                        json_object_set_new(h, "sleep",
-                                            json_pack("{s:I}", "seconds",
-                                                      (json_int_t)hs[i]->sleep->seconds));
+                        json_object_set_new(
+                                h, "sleep",
+                                json_pack("{s:I}", "seconds", (json_int_t)hs[i]->sleep->seconds));
                 if (h)
                         json_object_set_new(j, names[i], h);
         }
@@ -334,8 +352,9 @@ image_user(struct play *p, const char *image)
 
         if (storage_image_find(p->s, image, &img, NULL) == 0 &&
             storage_image_config(p->s, img.id, &cfg, NULL) == 0)
-                user = strdup(json_string_value(json_object_get(json_object_get(cfg, "config"),
-                                                                "User")) ?: "");
+                user = strdup(
+                        json_string_value(json_object_get(json_object_get(cfg, "config"), "User"))
+                                ?: "");
         storage_image_clear(&img);
         return user;
 }
@@ -351,8 +370,8 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
                  char **ret_id, struct berr **err)
 {
         const struct kube_pod_spec *spec = md->w->spec;
-        _cleanup_(strv_freep) char **env = NULL, **warnings = NULL, **command = NULL,
-                                   **args = NULL, **full_env = NULL;
+        _cleanup_(strv_freep) char **env = NULL, **warnings = NULL, **command = NULL, **args = NULL,
+                                   **full_env = NULL;
         _cleanup_(cspec_security_done) struct cspec_security sec = {0};
         _cleanup_(json_decrefp) json_t *probes = NULL, *lifecycle = NULL;
         _cleanup_free_ char *name = NULL, *user = NULL, *host_env = NULL, *seccomp = NULL;
@@ -360,7 +379,7 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
         _cleanup_free_ struct runtime_mount *mounts = NULL;
         const char *pod_ips[] = {md->pod_ip};
         struct cspec_pod_info info = {
-                .meta = md->w->meta,
+                .meta = &md->w->pod_meta,
                 .uid = md->pod_id,
                 .pod_ips = pod_ips,
                 .n_pod_ips = md->pod_ip && md->pod_ip[0] ? 1 : 0,
@@ -383,8 +402,8 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
         for (char **w = warnings; w && *w; w++)
                 say(p, "Warning: %s", *w);
         /* as podman's kube play: HOSTNAME is the pod's, unless the container sets its own */
-        if (asprintf(&host_env, "HOSTNAME=%s", md->w->spec->hostname ? md->w->spec->hostname
-                                                                      : md->pod_name) < 0)
+        if (asprintf(&host_env, "HOSTNAME=%s",
+                     md->w->spec->hostname ? md->w->spec->hostname : md->pod_name) < 0)
                 return berr(err, ENOMEM, "env");
         {
                 char *const first[] = {host_env, NULL};
@@ -401,7 +420,7 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
         user = image_user(p, c->image);
         r = cspec_security_check_non_root(&sec, user, err);
         if (r < 0)
-                return berr(err, 0, "container %s: %s", c->name, (*err)->msg);
+                return r;
         cspec_resources_container(c, &res);
 
         if (asprintf(&name, "%s-%s", md->pod_name, c->name) < 0)
@@ -470,11 +489,7 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
         co.probes = probes;
         co.lifecycle = lifecycle;
         co.pod = &member;
-        r = runtime_create(p->s, p->ctx, &co, ret_id, err);
-        if (r < 0)
-                return berr(err, 0, "container %s of pod %s: %s", c->name, md->pod_name,
-                            (*err)->msg);
-        return 0;
+        return runtime_create(p->s, p->ctx, &co, ret_id, err);
 }
 
 /* ---------------------------------------------------------------- pods */
@@ -507,8 +522,7 @@ pod_opts(struct play *p, const struct want *w, struct runtime_pod_opts *po,
                         ports[n_ports++] = (struct runtime_port){
                                 .host_port = (uint16_t)kp->host_port,
                                 .container_port = (uint16_t)kp->container_port,
-                                .protocol = kp->protocol && strcmp(kp->protocol, "UDP") == 0
-                                                    ? "udp"
+                                .protocol = kp->protocol && strcmp(kp->protocol, "UDP") == 0 ? "udp"
                                             : kp->protocol && strcmp(kp->protocol, "SCTP") == 0
                                                     ? "sctp"
                                                     : "tcp",
@@ -522,8 +536,7 @@ pod_opts(struct play *p, const struct want *w, struct runtime_pod_opts *po,
                         return berr(err, ENOMEM, "pod");
                 for (size_t i = 0; i < spec->n_host_aliases; i++) {
                         aliases[i].ip = spec->host_aliases[i].ip;
-                        aliases[i].hostnames =
-                                strv_copy((char **)spec->host_aliases[i].hostnames);
+                        aliases[i].hostnames = strv_copy((char **)spec->host_aliases[i].hostnames);
                 }
         }
         *ret_aliases = aliases;
@@ -541,7 +554,7 @@ pod_opts(struct play *p, const struct want *w, struct runtime_pod_opts *po,
                         }
                 }
         }
-        for (size_t i = 0; i < w->meta->n_annotations; i++) {
+        for (size_t i = 0; w->meta && i < w->meta->n_annotations; i++) {
                 char *kv = NULL;
                 if (asprintf(&kv, "%s=%s", w->meta->annotations[i].key,
                              w->meta->annotations[i].value) < 0)
@@ -557,10 +570,10 @@ pod_opts(struct play *p, const struct want *w, struct runtime_pod_opts *po,
         cspec_resources_pod(spec, &res);
         *po = (struct runtime_pod_opts){
                 .name = w->name,
-                .namespace_ = w->meta->namespace_,
+                .namespace_ = w->pod_meta.namespace_,
                 .hostname = spec->hostname ? spec->hostname : w->name,
-                .host_network = spec->host_network ||
-                                (p->o->network && strcmp(p->o->network, "host") == 0),
+                .host_network =
+                        spec->host_network || (p->o->network && strcmp(p->o->network, "host") == 0),
                 .host_pid = spec->host_pid,
                 .host_ipc = spec->host_ipc,
                 .share_pid = spec->share_process_namespace.set && spec->share_process_namespace.v,
@@ -611,8 +624,10 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
         if (aliases)
                 for (size_t i = 0; i < po.n_host_aliases; i++)
                         strv_free(aliases[i].hostnames);
-        if (r < 0)
+        if (r < 0) {
+                (void)berr_wrap(err, "pod %s", w->name);
                 goto out;
+        }
         /* what the rest can undo by removing it: the pod is in the report from here on */
         json_array_append_new(json_object_get(report, "pods"),
                               json_pack("{s:s, s:s, s:O, s:O}", "id", id, "name", w->name,
@@ -623,7 +638,7 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
         vdir = runtime_pod_volumes_dir(p->s, id);
         vo.dir = vdir;
         vo.pod_uid = id;
-        vo.meta = w->meta;
+        vo.meta = &w->pod_meta;
         vo.spec = w->spec;
         vo.configmaps = p->cms;
         vo.n_configmaps = p->n_cms;
@@ -631,8 +646,10 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
         vo.n_secrets = p->n_secrets;
         vo.store = p->s;
         r = vdir ? podvolumes_setup(&vo, &pv, err) : berr(err, ENOMEM, "pod");
-        if (r < 0)
+        if (r < 0) {
+                (void)berr_wrap(err, "pod %s", w->name);
                 goto out;
+        }
         md.pod_id = id;
         md.pod_name = w->name;
         md.pod_ip = json_string_value(json_object_get(rec, "ip"));
@@ -646,6 +663,9 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
                         _cleanup_free_ char *cid = NULL;
 
                         r = create_container(p, &md, &cs[i], pass == 0, &cid, err);
+                        if (r < 0)
+                                (void)berr_wrap(err, "pod %s: %scontainer %s", w->name,
+                                                pass == 0 ? "init " : "", cs[i].name);
                         if (r == 0)
                                 r = runtime_pod_add_container(p->s, id, cid, pass == 0, err);
                         if (r < 0)
@@ -674,8 +694,7 @@ make_volumes(struct play *p, json_t *report, struct berr **err)
                 if (ob->kind != KUBE_PVC)
                         continue;
                 labels = json_pack("{s:s}", "io.berth.pvc", "1");
-                r = volume_create(p->s, ob->pvc->meta.name, labels, VOLUME_CREATE_IGNORE, &v,
-                                  err);
+                r = volume_create(p->s, ob->pvc->meta.name, labels, VOLUME_CREATE_IGNORE, &v, err);
                 volume_clear(&v);
                 if (r < 0)
                         return r;
@@ -703,6 +722,98 @@ keep_objects(struct play *p, struct berr **err)
         return 0;
 }
 
+static bool
+strv_has(char *const *v, const char *s)
+{
+        for (; v && *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+/*
+ * The IDs of the pods a Deployment of the manifests made before, whatever
+ * its replicas were then (kubeOwner "Deployment/NAME", in its namespace),
+ * appended to ids.
+ */
+static int
+owned_pods(struct play *p, const struct kube_deployment *d, char ***ids, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        _cleanup_free_ char *owner = NULL;
+        const json_t *rec;
+        size_t i;
+        int r = storage_pods(p->s, &all, err);
+
+        if (r < 0)
+                return r;
+        if (asprintf(&owner, "Deployment/%s", d->meta.name) < 0)
+                return berr(err, ENOMEM, "pods");
+        json_array_foreach (all, i, rec) {
+                const char *o = json_string_value(json_object_get(rec, "kubeOwner"));
+                const char *ns = json_string_value(json_object_get(rec, "namespace"));
+                const char *id = json_string_value(json_object_get(rec, "id"));
+
+                if (!o || !id || strcmp(o, owner) != 0 ||
+                    strcmp(ns ? ns : "default",
+                           d->meta.namespace_ ? d->meta.namespace_ : "default") != 0 ||
+                    strv_has(*ids, id))
+                        continue;
+                if (strv_push(ids, strdup(id)) < 0)
+                        return berr(err, ENOMEM, "pods");
+        }
+        return 0;
+}
+
+/*
+ * The IDs of the pods that are there now of those the manifests make: by
+ * name, and every pod of their Deployments (*ret NULL-terminated).
+ */
+static int
+existing_pods(struct play *p, char ***ret, struct berr **err)
+{
+        _cleanup_(strv_freep) char **ids = NULL;
+        int r;
+
+        for (size_t i = 0; i < p->n_wants; i++) {
+                _cleanup_(json_decrefp) json_t *pod = NULL;
+                const char *id;
+
+                if (runtime_pod_find(p->s, p->ctx, p->wants[i].name, &pod, NULL) < 0)
+                        continue; /* not there */
+                id = json_string_value(json_object_get(pod, "id"));
+                if (id && !strv_has(ids, id) && strv_push(&ids, strdup(id)) < 0)
+                        return berr(err, ENOMEM, "pods");
+        }
+        for (size_t i = 0; i < p->m.n_objects; i++)
+                if (p->m.objects[i]->kind == KUBE_DEPLOYMENT) {
+                        r = owned_pods(p, p->m.objects[i]->deployment, &ids, err);
+                        if (r < 0)
+                                return r;
+                }
+        *ret = TAKE_PTR(ids);
+        return 0;
+}
+
+/* Two objects of the manifests that make a pod of the same name */
+static int
+check_names(const struct play *p, struct berr **err)
+{
+        for (size_t i = 0; i < p->n_wants; i++)
+                for (size_t k = 0; k < i; k++)
+                        if (strcmp(p->wants[i].name, p->wants[k].name) == 0)
+                                return berr(err, 0,
+                                            "the manifests make two pods named \"%s\" (%s %s "
+                                            "and %s %s)",
+                                            p->wants[i].name, p->wants[k].owner_kind,
+                                            p->wants[k].owner_meta ? p->wants[k].owner_meta->name
+                                                                   : p->wants[k].name,
+                                            p->wants[i].owner_kind,
+                                            p->wants[i].owner_meta ? p->wants[i].owner_meta->name
+                                                                   : p->wants[i].name);
+        return 0;
+}
+
 int
 reconcile_play(struct storage *s, const struct berth_ctx *ctx, char *const *paths, size_t n_paths,
                const struct reconcile_play_opts *o, json_t **ret, struct berr **err)
@@ -717,22 +828,29 @@ reconcile_play(struct storage *s, const struct berth_ctx *ctx, char *const *path
         if (r < 0)
                 return r;
         r = collect(&p, err);
-        if (r == 0 && p.n_wants == 0 && p.n_cms == 0 && p.n_secrets == 0)
-                r = berr(err, EINVAL, "the manifests hold no Pod, Deployment, ConfigMap, Secret or "
-                                      "PersistentVolumeClaim");
+        if (r == 0 && p.n_wants == 0 && p.n_cms == 0 && p.n_secrets == 0 && !has_claims(&p))
+                r = berr(err, 0,
+                         "the manifests hold no Pod, Deployment, ConfigMap, Secret or "
+                         "PersistentVolumeClaim");
+        if (r == 0)
+                r = check_names(&p, err);
         /* a pod that exists: an error unless --replace, checked before anything is made */
-        for (size_t i = 0; r == 0 && i < p.n_wants; i++) {
+        for (size_t i = 0; r == 0 && !o->replace && i < p.n_wants; i++) {
                 _cleanup_(json_decrefp) json_t *old = NULL;
 
-                if (runtime_pod_find(s, ctx, p.wants[i].name, &old, NULL) < 0)
-                        continue;
-                if (!o->replace)
+                if (runtime_pod_find(s, ctx, p.wants[i].name, &old, NULL) == 0)
                         r = berr(err, 0,
                                  "a pod named \"%s\" already exists: use --replace to replace it, "
                                  "or berth kube down first",
                                  p.wants[i].name);
-                else
-                        r = runtime_pod_remove(s, ctx, p.wants[i].name, true, 10, err);
+        }
+        /* --replace: those, and every pod of the Deployments (their replicas may have changed) */
+        if (r == 0 && o->replace) {
+                _cleanup_(strv_freep) char **old = NULL;
+
+                r = existing_pods(&p, &old, err);
+                for (char **id = old; r == 0 && id && *id; id++)
+                        r = runtime_pod_remove(s, ctx, *id, true, -1, err);
         }
         if (r == 0)
                 r = keep_objects(&p, err);
@@ -749,6 +867,9 @@ reconcile_play(struct storage *s, const struct berth_ctx *ctx, char *const *path
                         (void)runtime_pod_remove(s, ctx,
                                                  json_string_value(json_object_get(pod, "id")),
                                                  true, 0, NULL);
+                /* and so do the volumes it made (a claim's volume that was there stays) */
+                json_array_foreach (json_object_get(report, "volumes"), i, pod)
+                        (void)volume_remove(s, json_string_value(pod), true, NULL, NULL);
         } else {
                 *ret = TAKE_PTR(report);
         }
@@ -762,6 +883,7 @@ reconcile_down(struct storage *s, const struct berth_ctx *ctx, char *const *path
 {
         struct play p = {.s = s, .ctx = ctx};
         _cleanup_(json_decrefp) json_t *report = json_pack("{s:[], s:[]}", "pods", "volumes");
+        _cleanup_(strv_freep) char **ids = NULL;
         int r, status = 0;
 
         if (!report)
@@ -769,18 +891,14 @@ reconcile_down(struct storage *s, const struct berth_ctx *ctx, char *const *path
         r = manifests_read(paths, n_paths, &p.m, err);
         if (r == 0)
                 r = collect(&p, err);
-        for (size_t i = 0; r == 0 && i < p.n_wants; i++) {
-                _cleanup_(json_decrefp) json_t *pod = NULL;
-                _cleanup_free_ char *id = NULL;
-
-                if (runtime_pod_find(s, ctx, p.wants[i].name, &pod, NULL) < 0)
-                        continue; /* not there: nothing to do */
-                id = strdup(json_string_value(json_object_get(pod, "id")));
-                if (!id || runtime_pod_remove(s, ctx, id, true, -1, status ? NULL : err) < 0) {
+        if (r == 0)
+                r = existing_pods(&p, &ids, err);
+        for (char **id = ids; r == 0 && id && *id; id++) {
+                if (runtime_pod_remove(s, ctx, *id, true, -1, status ? NULL : err) < 0) {
                         status = status ? status : -EIO;
                         continue;
                 }
-                json_array_append_new(json_object_get(report, "pods"), json_string(id));
+                json_array_append_new(json_object_get(report, "pods"), json_string(*id));
         }
         for (size_t i = 0; r == 0 && o->volumes && i < p.m.n_objects; i++) {
                 const struct kube_object *ob = p.m.objects[i];

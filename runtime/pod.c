@@ -11,6 +11,9 @@
  * A record is written with state "creating" before anything is made; a
  * pod whose creator died meanwhile is cleaned up by the next command, as
  * a pod whose berth-pause died is stopped (network and mounts undone).
+ * berth-pause runs in the cgroup <cgroupParent>/infra, named in the record
+ * before it is started, so that one whose pid never reached the record
+ * (its creator killed in between) is found and killed all the same.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -126,10 +130,10 @@ network_attach_of(const json_t *rec, const char *netns, struct network_port **re
         struct network_port *np = NULL;
         size_t i;
 
-        if (json_array_size(ports) > 0 &&
-            !(np = calloc(json_array_size(ports), sizeof(*np))))
+        if (json_array_size(ports) > 0 && !(np = calloc(json_array_size(ports), sizeof(*np))))
                 return -ENOMEM;
-        json_array_foreach (ports, i, p) {
+        for (i = 0; np && i < json_array_size(ports); i++) {
+                p = json_array_get(ports, i);
                 np[i].host_port = (uint16_t)json_integer_value(json_object_get(p, "hostPort"));
                 np[i].container_port =
                         (uint16_t)json_integer_value(json_object_get(p, "containerPort"));
@@ -152,13 +156,14 @@ network_attach_of(const json_t *rec, const char *netns, struct network_port **re
  * to init); its pid.
  */
 static int
-spawn_infra(const json_t *rec, pid_t *ret_pid, struct berr **err)
+spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pid,
+            struct berr **err)
 {
         _cleanup_free_ char *pause = container_helper_path("berth-pause", "BERTH_PAUSE");
         const char *hostname = rec_str(rec, "hostname");
         int flags = CLONE_NEWUTS | CLONE_NEWIPC, pfd[2], st;
         bool new_pid = rec_bool(rec, "sharePid") && !rec_bool(rec, "hostPID");
-        pid_t pid, got = -1;
+        pid_t pid, got = -1, parent;
 
         if (!pause)
                 return berr(err, ENOMEM, "berth-pause");
@@ -172,6 +177,7 @@ spawn_infra(const json_t *rec, pid_t *ret_pid, struct berr **err)
                 flags |= CLONE_NEWPID;
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return berr(err, errno, "pipe");
+        parent = getpid();
         pid = fork();
         if (pid < 0) {
                 (void)close(pfd[0]);
@@ -183,6 +189,15 @@ spawn_infra(const json_t *rec, pid_t *ret_pid, struct berr **err)
                 pid_t child;
 
                 (void)close(pfd[0]);
+                /*
+                 * berth killed from here on: this child goes with it, and
+                 * berth-pause, once forked, is in the pod's infra cgroup,
+                 * where the next command finds it even before its pid is
+                 * recorded.
+                 */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
+                    cgroup_join_fds(cg_fds, n_cg_fds) < 0)
+                        _exit(1);
                 if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
                     setsid() < 0 || unshare(flags) < 0)
                         _exit(1);
@@ -200,7 +215,8 @@ spawn_infra(const json_t *rec, pid_t *ret_pid, struct berr **err)
                                 _exit(1);
                         (void)close(fd);
                 }
-                /* the second fork: berth-pause is re-parented to init (and PID 1 of a new PID ns) */
+                /* the second fork: berth-pause is re-parented to init (and PID 1 of a new PID ns)
+                 */
                 child = fork();
                 if (child < 0)
                         _exit(1);
@@ -232,8 +248,8 @@ ns_mount(const struct berth_ctx *ctx, const json_t *rec, pid_t pid, struct berr 
 {
         const char *id = rec_str(rec, "id");
         _cleanup_free_ char *dir = ns_dir(ctx, id);
-        bool want[] = {!rec_bool(rec, "hostNetwork"), !rec_bool(rec, "hostIPC"), true,
-                       rec_bool(rec, "sharePid") && !rec_bool(rec, "hostPID")};
+        const bool want[] = {!rec_bool(rec, "hostNetwork"), !rec_bool(rec, "hostIPC"), true,
+                             rec_bool(rec, "sharePid") && !rec_bool(rec, "hostPID")};
         int r;
 
         if (!dir)
@@ -286,8 +302,9 @@ hosts_text(const json_t *rec, const char *ip)
                 size_t k;
 
                 fprintf(f, "%s", rec_str(a, "ip") ? rec_str(a, "ip") : "");
-                json_array_foreach (json_object_get(a, "hostnames"), k, n)
+                json_array_foreach (json_object_get(a, "hostnames"), k, n) {
                         fprintf(f, "\t%s", json_string_value(n));
+                }
                 fprintf(f, "\n");
         }
         if (fclose(f) != 0) {
@@ -308,6 +325,63 @@ etc_dir(struct storage *s, const char *id, char **ret, struct berr **err)
         if (asprintf(ret, "%s/etc", dir) < 0)
                 return berr(err, ENOMEM, "pod");
         return 0;
+}
+
+/* The cgroup berth-pause runs in, below the pod's: "/berth/pod-ID/infra" (malloc'd) */
+static char *
+infra_cgroup_path(const json_t *rec)
+{
+        const char *parent = rec_str(rec, "cgroupParent");
+        char *p = NULL;
+
+        if (!parent)
+                return NULL;
+        return asprintf(&p, "%s/infra", parent) < 0 ? NULL : p;
+}
+
+/*
+ * The pod's infra cgroup made, and its cgroup.procs files opened for the
+ * child that becomes berth-pause (*ret_fds NULL when the pod has no cgroup).
+ */
+static int
+infra_cgroup_open(const json_t *rec, int **ret_fds, size_t *ret_n, struct berr **err)
+{
+        _cleanup_free_ char *path = infra_cgroup_path(rec);
+        struct cgroup_system sys = {0};
+        struct cgroup *cg = NULL;
+        int r;
+
+        *ret_fds = NULL;
+        *ret_n = 0;
+        if (!path)
+                return rec_str(rec, "cgroupParent") ? berr(err, ENOMEM, "pod") : 0;
+        r = cgroup_detect(&sys, err);
+        if (r < 0)
+                return r;
+        r = cgroup_create(&sys, path, NULL, &cg, err);
+        if (r == 0)
+                r = cgroup_enter_fds(cg, ret_fds, ret_n, err);
+        cgroup_free(cg);
+        cgroup_system_done(&sys);
+        return r;
+}
+
+/* Whatever runs in the pod's infra cgroup killed, and the cgroup removed */
+static void
+infra_cgroup_kill(const json_t *rec)
+{
+        _cleanup_free_ char *path = infra_cgroup_path(rec);
+        struct cgroup_system sys = {0};
+        struct cgroup *cg = NULL;
+
+        if (!path || cgroup_detect(&sys, NULL) < 0)
+                return;
+        if (cgroup_open(&sys, path, &cg, NULL) == 0) {
+                (void)cgroup_kill_all(cg, SIGKILL, NULL);
+                (void)cgroup_destroy(cg, NULL);
+                cgroup_free(cg);
+        }
+        cgroup_system_done(&sys);
 }
 
 /* Undo the sandbox: network, berth-pause, namespace files. Best effort, idempotent. */
@@ -336,27 +410,36 @@ sandbox_stop(struct storage *s, const struct berth_ctx *ctx, const json_t *rec)
                 if (fd >= 0)
                         (void)close(fd);
         }
+        /* a berth-pause whose pid was never recorded (its creator was killed) too */
+        infra_cgroup_kill(rec);
         ns_unmount(ctx, id);
 }
 
 /* Start the sandbox of the pod rec: berth-pause, namespace files, network, etc files */
 static int
-sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-              struct berr **err)
+sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec, struct berr **err)
 {
         const char *id = rec_str(rec, "id");
         _cleanup_(json_decrefp) json_t *changes = NULL;
         _cleanup_free_ char *dir = ns_dir(ctx, id), *netns = NULL, *etc = NULL, *hosts = NULL;
         _cleanup_free_ struct network_port *ports = NULL;
         struct network_result net = {0};
+        _cleanup_free_ int *cg_fds = NULL;
+        size_t n_cg_fds = 0;
         pid_t pid = -1;
         int r;
 
         if (!dir)
                 return berr(err, ENOMEM, "pod");
-        r = spawn_infra(rec, &pid, err);
-        if (r < 0)
+        r = infra_cgroup_open(rec, &cg_fds, &n_cg_fds, err);
+        if (r == 0)
+                r = spawn_infra(rec, cg_fds, n_cg_fds, &pid, err);
+        for (size_t i = 0; i < n_cg_fds; i++)
+                (void)close(cg_fds[i]);
+        if (r < 0) {
+                infra_cgroup_kill(rec);
                 return r;
+        }
         changes = json_pack("{s:s, s:I, s:I}", "state", "running", "infraPid", (json_int_t)pid,
                             "infraStart", (json_int_t)container_pid_start(pid));
         if (!changes)
@@ -383,8 +466,7 @@ sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
                                         rec_bool(rec, "hostNetwork"), err);
         if (r == 0) {
                 json_t *more = json_pack("{s:s, s:s}", "ip", net.ip, "gateway", net.gateway);
-                r = more ? storage_pod_update(s, id, more, false, err)
-                         : berr(err, ENOMEM, "pod");
+                r = more ? storage_pod_update(s, id, more, false, err) : berr(err, ENOMEM, "pod");
                 json_decref(more);
         }
         if (r < 0) {
@@ -411,8 +493,8 @@ strv_to_object(char **kv)
 }
 
 int
-runtime_pod_create(struct storage *s, const struct berth_ctx *ctx,
-                   const struct runtime_pod_opts *o, char **ret_id, struct berr **err)
+runtime_pod_create(struct storage *s, const struct berth_ctx *ctx, const struct runtime_pod_opts *o,
+                   char **ret_id, struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *rec = NULL, *now = NULL;
         _cleanup_free_ char *id = NULL, *cgpath = NULL;
@@ -424,33 +506,34 @@ runtime_pod_create(struct storage *s, const struct berth_ctx *ctx,
         ports = json_array();
         aliases = json_array();
         for (size_t i = 0; ports && i < o->n_ports; i++)
-                json_array_append_new(
-                        ports, json_pack("{s:i, s:i, s:s, s:s?}", "hostPort",
-                                         (int)o->ports[i].host_port, "containerPort",
-                                         (int)o->ports[i].container_port, "protocol",
-                                         o->ports[i].protocol ? o->ports[i].protocol : "tcp",
-                                         "hostIP", o->ports[i].host_ip));
+                json_array_append_new(ports,
+                                      json_pack("{s:i, s:i, s:s, s:s?}", "hostPort",
+                                                (int)o->ports[i].host_port, "containerPort",
+                                                (int)o->ports[i].container_port, "protocol",
+                                                o->ports[i].protocol ? o->ports[i].protocol : "tcp",
+                                                "hostIP", o->ports[i].host_ip));
         for (size_t i = 0; aliases && i < o->n_host_aliases; i++) {
                 json_t *names = json_array();
                 for (char **n = o->host_aliases[i].hostnames; names && n && *n; n++)
                         json_array_append_new(names, json_string(*n));
-                json_array_append_new(aliases, json_pack("{s:s, s:o}", "ip",
-                                                         o->host_aliases[i].ip ?: "", "hostnames",
-                                                         names ? names : json_array()));
+                json_array_append_new(aliases,
+                                      json_pack("{s:s, s:o}", "ip", o->host_aliases[i].ip ?: "",
+                                                "hostnames", names ? names : json_array()));
         }
-        rec = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:s?, "
-                        "s:s?, s:[], s:[], s:I, s:I}",
-                        "name", o->name, "namespace", o->namespace_ ? o->namespace_ : "default",
-                        "hostname", o->hostname ? o->hostname : o->name, "hostNetwork",
-                        o->host_network, "hostPID", o->host_pid, "hostIPC", o->host_ipc,
-                        "sharePid", o->share_pid, "network",
-                        o->host_network ? "host" : o->network ? o->network : "bridge", "ports",
-                        ports ? ports : json_array(), "hostAliases",
-                        aliases ? aliases : json_array(), "labels", strv_to_object(o->labels),
-                        "annotations", strv_to_object(o->annotations), "restartPolicy",
-                        o->restart_policy, "kubeOwner", o->kube_owner, "containers",
-                        "initContainers", "memoryLimit", (json_int_t)o->memory_limit,
-                        "cpuLimitMillis", (json_int_t)o->cpu_limit_millis);
+        rec = json_pack(
+                "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:s?, "
+                "s:s?, s:[], s:[], s:I, s:I}",
+                "name", o->name, "namespace", o->namespace_ ? o->namespace_ : "default", "hostname",
+                o->hostname ? o->hostname : o->name, "hostNetwork", o->host_network, "hostPID",
+                o->host_pid, "hostIPC", o->host_ipc, "sharePid", o->share_pid, "network",
+                o->host_network ? "host"
+                : o->network    ? o->network
+                                : "bridge",
+                "ports", ports ? ports : json_array(), "hostAliases",
+                aliases ? aliases : json_array(), "labels", strv_to_object(o->labels),
+                "annotations", strv_to_object(o->annotations), "restartPolicy", o->restart_policy,
+                "kubeOwner", o->kube_owner, "containers", "initContainers", "memoryLimit",
+                (json_int_t)o->memory_limit, "cpuLimitMillis", (json_int_t)o->cpu_limit_millis);
         if (!rec)
                 return berr(err, ENOMEM, "pod record");
         json_object_set_new(rec, "creatorPid", json_integer(getpid()));
@@ -580,6 +663,13 @@ runtime_pod_volumes_dir(struct storage *s, const char *pod_id)
         return asprintf(&p, "%s/volumes", dir) < 0 ? NULL : p;
 }
 
+/* A container that runs, or waits to run again (restartPolicy's back-off): stop it to end it */
+static bool
+state_active(const char *st)
+{
+        return st && (strcmp(st, "running") == 0 || strcmp(st, "restarting") == 0);
+}
+
 /* A container's state as runtime_inspect works it out; NULL when it is gone */
 static char *
 container_state(struct storage *s, const struct berth_ctx *ctx, const char *id, int *ret_code)
@@ -593,6 +683,27 @@ container_state(struct storage *s, const struct berth_ctx *ctx, const char *id, 
         if (ret_code)
                 *ret_code = (int)json_integer_value(json_object_get(c, "exitCode"));
         return strdup(st ? st : "unknown");
+}
+
+/*
+ * The name an init container has in its pod's manifest: its own name less
+ * the "POD-" that kube play puts before it (malloc'd; NULL when it is gone).
+ */
+static char *
+init_name(struct storage *s, const struct berth_ctx *ctx, const json_t *rec, const char *cid)
+{
+        _cleanup_(json_decrefp) json_t *c = NULL;
+        const char *name, *pod = rec_str(rec, "name");
+        size_t n = pod ? strlen(pod) : 0;
+
+        if (runtime_inspect(s, ctx, cid, &c, NULL) < 0)
+                return NULL;
+        name = json_string_value(json_object_get(c, "name"));
+        if (!name)
+                return NULL;
+        if (n > 0 && strncmp(name, pod, n) == 0 && name[n] == '-' && name[n + 1])
+                name += n + 1;
+        return strdup(name);
 }
 
 int
@@ -619,23 +730,27 @@ runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *wh
                 _cleanup_free_ char *st = container_state(s, ctx, cid, NULL);
                 int code = 0;
 
-                if (st && strcmp(st, "running") != 0) {
-                        r = runtime_start(s, ctx, cid, err);
+                if (st) {
+                        /* one that runs already (a start under way) is waited for all the same */
+                        r = state_active(st) ? 0 : runtime_start(s, ctx, cid, err);
                         if (r == 0)
                                 r = runtime_wait(s, ctx, cid, &code, err);
                         if (r < 0)
                                 return r;
-                        if (code != 0)
+                        if (code != 0) {
+                                _cleanup_free_ char *name = init_name(s, ctx, rec, cid);
+
                                 return berr(err, 0,
-                                            "init container %.12s of pod %s failed (exit code %d)",
-                                            cid, rec_str(rec, "name"), code);
+                                            "init container %s of pod %s failed (exit code %d)",
+                                            name ? name : cid, rec_str(rec, "name"), code);
+                        }
                 }
         }
         json_array_foreach (json_object_get(rec, "containers"), i, c) {
                 const char *cid = json_string_value(c);
                 _cleanup_free_ char *st = container_state(s, ctx, cid, NULL);
 
-                if (st && strcmp(st, "running") != 0) {
+                if (st && !state_active(st)) {
                         r = runtime_start(s, ctx, cid, err);
                         if (r < 0)
                                 return r;
@@ -663,6 +778,9 @@ runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *wha
 
                 if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0)
                         continue;
+                /* a preStop hook runs before the signal: runtime_stop() does both, in order */
+                if (json_object_get(json_object_get(info, "lifecycle"), "preStop"))
+                        continue;
                 sig = json_string_value(json_object_get(info, "stopSignal"));
                 (void)runtime_kill(s, ctx, json_string_value(c),
                                    sig && runtime_signal_from_name(sig) > 0
@@ -671,27 +789,36 @@ runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *wha
                                    NULL);
         }
         clock_gettime(CLOCK_MONOTONIC, &start);
-        json_array_foreach (json_object_get(rec, "containers"), i, c) {
-                _cleanup_(json_decrefp) json_t *info = NULL;
-                struct timespec now;
-                int t = timeout, spent;
+        /* those with a preStop hook first, while the grace period is whole */
+        for (int hooked = 1; hooked >= 0; hooked--)
+                json_array_foreach (json_object_get(rec, "containers"), i, c) {
+                        _cleanup_(json_decrefp) json_t *info = NULL;
+                        struct timespec now;
+                        int t = timeout, spent;
 
-                if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0 ||
-                    !rec_str(info, "state") || strcmp(rec_str(info, "state"), "running") != 0)
-                        continue;
-                if (t < 0)
-                        t = (int)json_integer_value(json_object_get(info, "stopTimeout"));
-                /* the grace period runs for all of them since the signals went out */
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                spent = (int)(now.tv_sec - start.tv_sec);
-                t = t > spent ? t - spent : 0;
-                if (runtime_stop(s, ctx, json_string_value(c), t, status ? NULL : err) < 0)
-                        status = -EIO;
-        }
+                        bool has_hook;
+
+                        if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0 ||
+                            !state_active(rec_str(info, "state")))
+                                continue;
+                        has_hook = json_object_get(json_object_get(info, "lifecycle"), "preStop");
+                        if (has_hook != (hooked == 1))
+                                continue;
+                        if (t < 0)
+                                t = (int)json_integer_value(json_object_get(info, "stopTimeout"));
+                        /* the grace period runs for all of them since the signals went out */
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        spent = (int)(((now.tv_sec - start.tv_sec) * 1000 +
+                                       (now.tv_nsec - start.tv_nsec) / 1000000 + 500) /
+                                      1000);
+                        t = t > spent ? t - spent : 0;
+                        if (runtime_stop(s, ctx, json_string_value(c), t, status ? NULL : err) < 0)
+                                status = -EIO;
+                }
         json_array_foreach (json_object_get(rec, "initContainers"), i, c) {
                 _cleanup_free_ char *st = container_state(s, ctx, json_string_value(c), NULL);
 
-                if (st && strcmp(st, "running") == 0)
+                if (state_active(st))
                         (void)runtime_stop(s, ctx, json_string_value(c), timeout, NULL);
         }
         sandbox_stop(s, ctx, rec);
@@ -702,6 +829,27 @@ runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *wha
                 json_decref(ch);
         }
         return status;
+}
+
+/* Whether a container of the pod (an init container too) runs */
+static bool
+pod_has_running(struct storage *s, const struct berth_ctx *ctx, const json_t *rec)
+{
+        const char *keys[] = {"containers", "initContainers"};
+
+        for (size_t k = 0; k < 2; k++) {
+                const json_t *c;
+                size_t i;
+
+                json_array_foreach (json_object_get(rec, keys[k]), i, c) {
+                        _cleanup_free_ char *st =
+                                container_state(s, ctx, json_string_value(c), NULL);
+
+                        if (state_active(st))
+                                return true;
+                }
+        }
+        return false;
 }
 
 int
@@ -728,7 +876,7 @@ runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *w
                 json_array_foreach (json_object_get(rec, "containers"), i, c) {
                         _cleanup_free_ char *st =
                                 container_state(s, ctx, json_string_value(c), NULL);
-                        if (st && strcmp(st, "running") == 0)
+                        if (state_active(st))
                                 return berr(err, EBUSY,
                                             "pod %s has containers that are not ready to be "
                                             "removed: cannot remove container %.12s as it is "
@@ -737,6 +885,9 @@ runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *w
                                             what, json_string_value(c));
                 }
         }
+        /* its containers stopped together, as kubelet does, rather than one after another */
+        if (pod_has_running(s, ctx, rec))
+                (void)runtime_pod_stop(s, ctx, id, timeout, NULL);
         for (size_t k = 0; k < 2; k++) {
                 const json_t *c;
                 size_t i;
@@ -801,8 +952,8 @@ summarize(struct storage *s, const struct berth_ctx *ctx, json_t *rec)
                 running += strcmp(st, "running") == 0;
                 exited += strcmp(st, "exited") == 0;
                 created += strcmp(st, "created") == 0;
-                json_array_append_new(states, json_pack("{s:O, s:s, s:s}", "id", c, "name", name,
-                                                        "state", st));
+                json_array_append_new(
+                        states, json_pack("{s:O, s:s, s:s}", "id", c, "name", name, "state", st));
         }
         json_object_set_new(rec, "containerStates", states);
         json_object_set_new(rec, "status",
@@ -851,15 +1002,14 @@ runtime_pod_inspect(struct storage *s, const struct berth_ctx *ctx, const char *
         if (summarize(s, ctx, rec) < 0)
                 return berr(err, ENOMEM, "pod");
         *ret = json_pack(
-                "{s:O, s:O, s:O, s:O, s:O, s:O?, s:O, s:{s:O, s:O, s:O}, s:O, s:O, s:O, s:O}",
-                "Id", json_object_get(rec, "id"), "Name", json_object_get(rec, "name"),
-                "Namespace", json_object_get(rec, "namespace"), "Created",
-                json_object_get(rec, "created"), "State", json_object_get(rec, "status"),
-                "Hostname", json_object_get(rec, "hostname"), "Labels",
-                json_object_get(rec, "labels"), "InfraConfig", "HostNetwork",
-                json_object_get(rec, "hostNetwork"), "PortBindings", json_object_get(rec, "ports"),
-                "IP", json_object_get(rec, "ip") ?: json_string(""), "CgroupParent",
-                json_object_get(rec, "cgroupParent"), "Containers",
+                "{s:O, s:O, s:O, s:O, s:O, s:O?, s:O, s:{s:O, s:O, s:O}, s:O, s:O, s:O, s:O}", "Id",
+                json_object_get(rec, "id"), "Name", json_object_get(rec, "name"), "Namespace",
+                json_object_get(rec, "namespace"), "Created", json_object_get(rec, "created"),
+                "State", json_object_get(rec, "status"), "Hostname",
+                json_object_get(rec, "hostname"), "Labels", json_object_get(rec, "labels"),
+                "InfraConfig", "HostNetwork", json_object_get(rec, "hostNetwork"), "PortBindings",
+                json_object_get(rec, "ports"), "IP", json_object_get(rec, "ip") ?: json_string(""),
+                "CgroupParent", json_object_get(rec, "cgroupParent"), "Containers",
                 json_object_get(rec, "containerStates"), "InitContainers",
                 json_object_get(rec, "initContainers"), "Annotations",
                 json_object_get(rec, "annotations"));
