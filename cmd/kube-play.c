@@ -26,20 +26,23 @@ print_report(const json_t *report)
 
         if (json_array_size(json_object_get(report, "volumes")) > 0) {
                 printf("Volume:\n");
-                json_array_foreach (json_object_get(report, "volumes"), i, v)
+                json_array_foreach (json_object_get(report, "volumes"), i, v) {
                         printf("%s\n", json_string_value(v));
+                }
                 printf("\n");
         }
         json_array_foreach (json_object_get(report, "pods"), i, pod) {
                 printf("Pod:\n%s\n", json_string_value(json_object_get(pod, "id")));
                 if (json_array_size(json_object_get(pod, "initContainers")) > 0) {
                         printf("Init Containers:\n");
-                        json_array_foreach (json_object_get(pod, "initContainers"), k, c)
+                        json_array_foreach (json_object_get(pod, "initContainers"), k, c) {
                                 printf("%s\n", json_string_value(c));
+                        }
                 }
                 printf("Container:\n");
-                json_array_foreach (json_object_get(pod, "containers"), k, c)
+                json_array_foreach (json_object_get(pod, "containers"), k, c) {
                         printf("%s\n", json_string_value(c));
+                }
                 printf("\n");
         }
 }
@@ -65,7 +68,7 @@ wait_for_pods(struct storage *s, struct berth_ctx *ctx, const json_t *report, ch
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
             (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
                 return EXIT_PLAY;
-        json_array_foreach (json_object_get(report, "pods"), i, pod)
+        json_array_foreach (json_object_get(report, "pods"), i, pod) {
                 json_array_foreach (json_object_get(pod, "containers"), k, c) {
                         for (;;) {
                                 _cleanup_(json_decrefp) json_t *rec = NULL;
@@ -92,6 +95,7 @@ wait_for_pods(struct storage *s, struct berth_ctx *ctx, const json_t *report, ch
                                 usleep(100000);
                         }
                 }
+        }
         return status;
 }
 
@@ -153,9 +157,8 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
                         break;
                 case OPT_FORMAT:
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-                                return cmd_usage_error("kube play",
-                                                       "--format %s: expected json or text",
-                                                       optarg);
+                                return cmd_usage_error(
+                                        "kube play", "--format %s: expected json or text", optarg);
                         json = strcmp(optarg, "json") == 0;
                         break;
                 case 'q':
@@ -231,9 +234,8 @@ cmd_kube_down(struct berth_ctx *ctx, int argc, char **argv)
                         break;
                 case OPT_FORMAT:
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-                                return cmd_usage_error("kube down",
-                                                       "--format %s: expected json or text",
-                                                       optarg);
+                                return cmd_usage_error(
+                                        "kube down", "--format %s: expected json or text", optarg);
                         json = strcmp(optarg, "json") == 0;
                         break;
                 case 'h':
@@ -266,16 +268,19 @@ cmd_kube_down(struct berth_ctx *ctx, int argc, char **argv)
         } else {
                 if (json_array_size(json_object_get(report, "pods")) > 0) {
                         printf("Pods stopped:\n");
-                        json_array_foreach (json_object_get(report, "pods"), i, v)
+                        json_array_foreach (json_object_get(report, "pods"), i, v) {
                                 printf("%s\n", json_string_value(v));
+                        }
                         printf("Pods removed:\n");
-                        json_array_foreach (json_object_get(report, "pods"), i, v)
+                        json_array_foreach (json_object_get(report, "pods"), i, v) {
                                 printf("%s\n", json_string_value(v));
+                        }
                 }
                 if (json_array_size(json_object_get(report, "volumes")) > 0) {
                         printf("Volumes removed:\n");
-                        json_array_foreach (json_object_get(report, "volumes"), i, v)
+                        json_array_foreach (json_object_get(report, "volumes"), i, v) {
                                 printf("%s\n", json_string_value(v));
+                        }
                 }
         }
         if (r < 0) {

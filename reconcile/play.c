@@ -231,10 +231,22 @@ find_secret(void *userdata, const char *ns, const char *name, const struct kube_
 
 /* ---------------------------------------------------------------- containers */
 
+/* A probe's port: a number, or the name of one of the container's ports (0: none such) */
+static json_int_t
+port_of(const struct kube_container *c, const struct kube_int_or_string *p)
+{
+        if (!p->is_string)
+                return (json_int_t)p->i;
+        for (size_t i = 0; p->s && i < c->n_ports; i++)
+                if (c->ports[i].name && strcmp(c->ports[i].name, p->s) == 0)
+                        return (json_int_t)c->ports[i].container_port;
+        return 0;
+}
+
 /* A Kubernetes probe or handler, as the monitor reads it from the record */
 static json_t *
-action_json(const struct kube_exec_action *ex, const struct kube_http_get *hg,
-            const struct kube_tcp_socket *ts)
+action_json(const struct kube_container *c, const struct kube_exec_action *ex,
+            const struct kube_http_get *hg, const struct kube_tcp_socket *ts)
 {
         json_t *j = json_object();
 
@@ -255,13 +267,13 @@ action_json(const struct kube_exec_action *ex, const struct kube_http_get *hg,
                 json_object_set_new(j, "httpGet",
                                     json_pack("{s:s, s:I, s:s?, s:s, s:o}", "path",
                                               hg->path ? hg->path : "/", "port",
-                                              (json_int_t)hg->port.i, "host", hg->host, "scheme",
+                                              port_of(c, &hg->port), "host", hg->host, "scheme",
                                               hg->scheme ? hg->scheme : "HTTP", "httpHeaders", h));
         }
         if (ts)
                 json_object_set_new(
                         j, "tcpSocket",
-                        json_pack("{s:I, s:s?}", "port", (json_int_t)ts->port.i, "host", ts->host));
+                        json_pack("{s:I, s:s?}", "port", port_of(c, &ts->port), "host", ts->host));
         return j;
 }
 
@@ -284,7 +296,7 @@ probes_json(const struct kube_container *c)
                         continue;
                 if (!j && !(j = json_object()))
                         return NULL;
-                pj = action_json(p->exec, p->http_get, p->tcp_socket);
+                pj = action_json(c, p->exec, p->http_get, p->tcp_socket);
                 if (!pj)
                         continue;
                 json_object_set_new(pj, "initialDelaySeconds",
@@ -313,7 +325,7 @@ lifecycle_json(const struct kube_container *c)
                         continue;
                 if (!j && !(j = json_object()))
                         return NULL;
-                h = action_json(hs[i]->exec, hs[i]->http_get, hs[i]->tcp_socket);
+                h = action_json(c, hs[i]->exec, hs[i]->http_get, hs[i]->tcp_socket);
                 if (h && hs[i]->sleep)
                         json_object_set_new(
                                 h, "sleep",

@@ -87,7 +87,7 @@ write_text(const char *dir, const char *name, const char *text, struct berr **er
 
 int
 container_write_etc(const char *dir, const char *hosts, const char *hostname, bool host_network,
-                     struct berr **err)
+                    struct berr **err)
 {
         _cleanup_free_ char *hn = NULL, *resolv = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -142,8 +142,7 @@ write_etc_files(const struct container_paths *p, const char *hostname, const cha
                      "127.0.1.1\t%s\n",
                      hostname) < 0)
                 return berr(err, ENOMEM, "hosts");
-        return container_write_etc(p->userdata, hosts, hostname, strcmp(network, "host") == 0,
-                                   err);
+        return container_write_etc(p->userdata, hosts, hostname, strcmp(network, "host") == 0, err);
 }
 
 /* lowerdir (top layer first), upperdir and workdir */
@@ -610,8 +609,8 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                     asprintf(&pod_ns, "%s/pods/%s/ns", ctx->runroot,
                              json_string_value(json_object_get(pod, "id"))) < 0 ||
                     asprintf(&pod_etc, "%s/etc", pdir) < 0 ||
-                    !(hostname = strdup(
-                              json_string_value(json_object_get(pod, "hostname")) ?: id))) {
+                    !(hostname =
+                              strdup(json_string_value(json_object_get(pod, "hostname")) ?: id))) {
                         r = berr(err, ENOMEM, "container");
                         goto fail;
                 }

@@ -96,5 +96,5 @@ int passwd_resolve(int rootfd, const char *rootfs, const char *spec, bool walk,
  * topmost first; see passwd_open_in_layers()): a container's user before
  * its root is mounted. rootfs names the root in messages.
  */
-int passwd_resolve_layers(const int *layers, size_t n_layers, const char *rootfs,
-                          const char *spec, struct passwd_user *ret, struct berr **err);
+int passwd_resolve_layers(const int *layers, size_t n_layers, const char *rootfs, const char *spec,
+                          struct passwd_user *ret, struct berr **err);

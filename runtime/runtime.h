@@ -83,7 +83,7 @@ struct runtime_create_opts {
          * does), and network is the pod's. NULL: a container of its own.
          */
         const struct runtime_pod_member *pod;
-        bool interactive;      /* attached: the caller's standard input (and terminal, with tty) */
+        bool interactive; /* attached: the caller's standard input (and terminal, with tty) */
 };
 
 /* ---------------------------------------------------------------- pods */
@@ -100,11 +100,11 @@ struct runtime_host_alias {
 };
 
 struct runtime_pod_opts {
-        const char *name;      /* unique among pods */
+        const char *name;       /* unique among pods */
         const char *namespace_; /* Kubernetes' (for fieldRef and kube down); NULL: "default" */
-        const char *hostname;  /* NULL: the name */
+        const char *hostname;   /* NULL: the name */
         bool host_network, host_pid, host_ipc;
-        bool share_pid; /* shareProcessNamespace: berth-pause is PID 1 of them all */
+        bool share_pid;      /* shareProcessNamespace: berth-pause is PID 1 of them all */
         const char *network; /* "bridge" (NULL: netavark, podman's network), "none", "host" */
         const struct runtime_port *ports;
         size_t n_ports;
@@ -135,8 +135,8 @@ int runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char
 int runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *what, int timeout,
                      struct berr **err);
 /* Remove a pod and its containers; a running one only with force (stopped first). */
-int runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *what,
-                       bool force, int timeout, struct berr **err);
+int runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *what, bool force,
+                       int timeout, struct berr **err);
 /* Every pod's record with its state worked out and its containers' summaries, newest first. */
 int runtime_pod_list(struct storage *s, const struct berth_ctx *ctx, json_t **ret,
                      struct berr **err);
@@ -144,11 +144,11 @@ int runtime_pod_list(struct storage *s, const struct berth_ctx *ctx, json_t **re
 int runtime_pod_inspect(struct storage *s, const struct berth_ctx *ctx, const char *what,
                         json_t **ret, struct berr **err);
 /* The pod's record (name, ID or ID prefix); -ENOENT when there is none. */
-int runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *what,
-                     json_t **ret, struct berr **err);
+int runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **ret,
+                     struct berr **err);
 /* Add a created container to the pod's record (kube play, after runtime_create). */
-int runtime_pod_add_container(struct storage *s, const char *pod_id, const char *ctr_id,
-                              bool init, struct berr **err);
+int runtime_pod_add_container(struct storage *s, const char *pod_id, const char *ctr_id, bool init,
+                              struct berr **err);
 /* The directory kept for the pod's volumes: ROOT/pods/ID/volumes (malloc'd). */
 char *runtime_pod_volumes_dir(struct storage *s, const char *pod_id);
 

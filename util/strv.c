@@ -1,6 +1,6 @@
 /* util/strv.c: NULL-terminated arrays of malloc'd strings */
-#include <errno.h>
 #include "strv.h"
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -509,7 +509,7 @@ test_open_in_layers(void)
         write_file(t.dir, "base/etc/gone", "gone\n");
         /* a whiteout in the top layer hides base's etc/gone */
         (void)snprintf(path, sizeof(path), "%s/top/etc/gone", t.dir);
-        check(mknod(path, S_IFCHR | 0000, 0) == 0);
+        check(mknod(path, S_IFCHR, 0) == 0);
         /* an opaque directory in mid hides base's opq/ */
         make_dir(t.dir, "base/opq");
         write_file(t.dir, "base/opq/hidden", "hidden\n");
