@@ -161,7 +161,7 @@ test_always_backs_off_and_on_failure_stops() {
 	[ "$(restarts al)" = 1 ] || fail "after 5 s: restartCount $(restarts al), expected 1"
 	[ "$(field al state)" = restarting ] || fail "after 5 s: state $(field al state)"
 	run b ps -a
-	expect_grep 'restarting .* al$' "$T/out"
+	expect_grep 'Restarting ([0-9]*) .* al$' "$T/out"
 	[ "$(field al lastState.reason)" = Error ] || fail "lastState: $(field al lastState)"
 	[ "$(field al lastState.exitCode)" = 1 ] || fail "lastState: $(field al lastState)"
 	sleep 7
