@@ -45,6 +45,11 @@ pause_image() { # NAME:TAG
 	local dir=$S/pause-image pause
 	pause=$(dirname "$BERTH")/berth-pause
 	[ -x "$pause" ] || pause=$(command -v berth-pause) || return 1
+	# a sanitizer build's is not static: the image needs one that is
+	if ldd "$pause" 2>/dev/null | grep -q '=>'; then
+		mkdir -p "$dir" && cc -static -O2 -o "$dir/pause" pause/berth-pause.c || return 1
+		pause=$dir/pause
+	fi
 	umoci init --layout "$dir/oci" &&
 		umoci new --image "$dir/oci:latest" &&
 		umoci unpack --image "$dir/oci:latest" "$dir/bundle" >/dev/null &&
