@@ -418,6 +418,17 @@ capability_match(const char *s)
 }
 
 const char *
+kube_capability_name(const char *s)
+{
+        if (strncasecmp(s, "CAP_", 4) == 0)
+                s += 4;
+        for (size_t i = 0; i < ELEMENTSOF(capabilities); i++)
+                if (strcasecmp(s, capabilities[i]) == 0)
+                        return capabilities[i];
+        return NULL;
+}
+
+const char *
 kube_check_capability(const char *s)
 {
         int r;

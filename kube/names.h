@@ -68,6 +68,13 @@ const char *kube_check_sysctl_name(const char *s);
 const char *kube_check_capability(const char *s);
 
 /*
+ * The capability s names, in any case, with or without "CAP_", as
+ * linux/capability.h spells it without "CAP_" ("NET_ADMIN"); NULL when
+ * there is none of that name.
+ */
+const char *kube_capability_name(const char *s);
+
+/*
  * subPath and the like: non-empty, not starting with '/', no ".." element
  * (Kubernetes' validateLocalDescendingPath, plus non-empty).
  */

@@ -13,54 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kube/names.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
-
-/* Linux's capabilities, by number (linux/capability.h, up to 6.x) */
-static const char *const cap_names[] = {
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "DAC_READ_SEARCH",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "SETGID",
-        "SETUID",
-        "SETPCAP",
-        "LINUX_IMMUTABLE",
-        "NET_BIND_SERVICE",
-        "NET_BROADCAST",
-        "NET_ADMIN",
-        "NET_RAW",
-        "IPC_LOCK",
-        "IPC_OWNER",
-        "SYS_MODULE",
-        "SYS_RAWIO",
-        "SYS_CHROOT",
-        "SYS_PTRACE",
-        "SYS_PACCT",
-        "SYS_ADMIN",
-        "SYS_BOOT",
-        "SYS_NICE",
-        "SYS_RESOURCE",
-        "SYS_TIME",
-        "SYS_TTY_CONFIG",
-        "MKNOD",
-        "LEASE",
-        "AUDIT_WRITE",
-        "AUDIT_CONTROL",
-        "SETFCAP",
-        "MAC_OVERRIDE",
-        "MAC_ADMIN",
-        "SYSLOG",
-        "WAKE_ALARM",
-        "BLOCK_SUSPEND",
-        "AUDIT_READ",
-        "PERFMON",
-        "BPF",
-        "CHECKPOINT_RESTORE",
-};
 
 /* Kubernetes' IsValidUserID(): 0 to MaxInt32 */
 #define USER_ID_MAX INT64_C(2147483647)
@@ -69,19 +25,16 @@ static const char *const cap_names[] = {
 static char *
 cap_canonical(const char *name)
 {
-        const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
+        const char *cap = kube_capability_name(name);
         char *out;
 
         if (strcasecmp(name, "ALL") == 0)
                 return strdup("ALL");
-        for (size_t i = 0; i < ELEMENTSOF(cap_names); i++)
-                if (strcasecmp(bare, cap_names[i]) == 0) {
-                        if (asprintf(&out, "CAP_%s", cap_names[i]) < 0)
-                                return NULL;
-                        return out;
-                }
-        errno = EINVAL;
-        return NULL;
+        if (!cap) {
+                errno = EINVAL;
+                return NULL;
+        }
+        return asprintf(&out, "CAP_%s", cap) < 0 ? NULL : out;
 }
 
 /* names into *ret: canonical, repeats dropped, NULL-terminated */
