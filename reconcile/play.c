@@ -23,6 +23,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
+#include "workers.h"
 
 /* A pod the manifests want */
 struct want {
@@ -52,6 +53,7 @@ struct play {
         size_t n_kept;
         struct want *wants;
         size_t n_wants;
+        char **ensured; /* images pulled or found by this play: not looked at again */
 };
 
 static void say(const struct play *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -80,6 +82,7 @@ play_done(struct play *p)
         for (size_t i = 0; i < p->n_wants; i++)
                 free(p->wants[i].name);
         free(p->wants);
+        strv_free(p->ensured);
         free(p->cms);
         free(p->secrets);
         manifests_free(&p->m);
@@ -337,21 +340,30 @@ lifecycle_json(const struct kube_container *c)
 }
 
 /* Make sure the image is there as its pull policy says */
+static bool strv_has(char *const *v, const char *s);
+
 static int
 ensure_image(struct play *p, const struct kube_container *c, struct berr **err)
 {
         struct storage_image img = {0};
         enum cspec_pull_action act;
         _cleanup_free_ char *id = NULL;
-        bool present = storage_image_find(p->s, c->image, &img, NULL) == 0;
+        bool present;
         int r;
 
+        /* once per image and play: a Deployment's pods need not ask again (nor pull again) */
+        if (strv_has(p->ensured, c->image))
+                return 0;
+        present = storage_image_find(p->s, c->image, &img, NULL) == 0;
         storage_image_clear(&img);
         r = cspec_pull_decide(c->image, c->image_pull_policy, present, &act, err);
-        if (r < 0 || act == CSPEC_PULL_USE_LOCAL)
-                return r;
-        say(p, "Trying to pull %s...", c->image);
-        return storage_pull(p->s, c->image, &id, err);
+        if (r == 0 && act != CSPEC_PULL_USE_LOCAL) {
+                say(p, "Trying to pull %s...", c->image);
+                r = storage_pull(p->s, c->image, &id, err);
+        }
+        if (r == 0 && strv_push(&p->ensured, strdup(c->image)) < 0)
+                return berr(err, ENOMEM, "pull");
+        return r;
 }
 
 /* The image's User, for the runAsNonRoot check */
@@ -693,6 +705,153 @@ out:
         return r;
 }
 
+/* ------------------------------------------------------- in parallel */
+
+/* A worker's own handle on the store's lock */
+static int
+worker_init(void *userdata, struct berr **err)
+{
+        struct play *p = userdata;
+
+        return storage_after_fork(p->s, err);
+}
+
+/* Worker item: make pod i; out: its report entry, also when it failed half made */
+static int
+worker_make_pod(size_t i, void *userdata, json_t **out, struct berr **err)
+{
+        struct play *p = userdata;
+        _cleanup_(json_decrefp) json_t *rep = json_pack("{s:[]}", "pods");
+        int r;
+
+        if (!rep)
+                return berr(err, ENOMEM, "pod");
+        r = make_pod(p, &p->wants[i], rep, err);
+        *out = json_incref(json_array_get(json_object_get(rep, "pods"), 0));
+        return r;
+}
+
+/* The images of every pod, pulled where they must be, before the workers start */
+static int
+ensure_images(struct play *p, struct berr **err)
+{
+        for (size_t i = 0; i < p->n_wants; i++)
+                for (size_t pass = 0; pass < 2; pass++) {
+                        const struct kube_pod_spec *spec = p->wants[i].spec;
+                        const struct kube_container *cs =
+                                pass == 0 ? spec->init_containers : spec->containers;
+                        size_t n = pass == 0 ? spec->n_init_containers : spec->n_containers;
+
+                        for (size_t k = 0; k < n; k++) {
+                                int r = ensure_image(p, &cs[k], err);
+                                if (r < 0)
+                                        return berr_wrap(err, "pod %s: container %s",
+                                                         p->wants[i].name, cs[k].name);
+                        }
+                }
+        return 0;
+}
+
+/*
+ * Every pod the manifests want, several at once: each pod's own steps stay
+ * in order (sandbox, network, volumes, init containers, containers), while
+ * the pods of a Deployment do not wait for one another. The report lists
+ * them in the manifests' order; the first failure in that order is the
+ * error, and every pod made, failed or not, is in the report to be undone.
+ */
+static int
+make_pods(struct play *p, json_t *report, struct berr **err)
+{
+        struct workers_result *res = NULL;
+        int r;
+
+        if (p->n_wants <= 1) {
+                for (size_t i = 0; i < p->n_wants; i++) {
+                        r = make_pod(p, &p->wants[i], report, err);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+        r = ensure_images(p, err);
+        if (r < 0)
+                return r;
+        r = workers_run(p->n_wants, workers_default(p->n_wants), worker_init, worker_make_pod, p,
+                        &res, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n_wants; i++) {
+                if (res[i].out)
+                        json_array_append(json_object_get(report, "pods"), res[i].out);
+                if (res[i].errnum != 0 && r == 0)
+                        r = berr(err, res[i].errnum == EIO ? 0 : res[i].errnum, "%s",
+                                 res[i].message ? res[i].message : "failed");
+        }
+        workers_results_free(res, p->n_wants);
+        return r;
+}
+
+struct removal {
+        struct storage *s;
+        const struct berth_ctx *ctx;
+        char **ids;
+        int timeout; /* for runtime_pod_remove: -1 each pod's grace period */
+};
+
+static int
+removal_init(void *userdata, struct berr **err)
+{
+        struct removal *rm = userdata;
+
+        return storage_after_fork(rm->s, err);
+}
+
+static int
+removal_item(size_t i, void *userdata, json_t **out, struct berr **err)
+{
+        struct removal *rm = userdata;
+        int r = runtime_pod_remove(rm->s, rm->ctx, rm->ids[i], true, rm->timeout, err);
+
+        if (r == 0)
+                *out = json_string(rm->ids[i]);
+        return r;
+}
+
+/*
+ * Stop and remove the pods ids, several at once: each pod's containers get
+ * their signal (and preStop hooks) together, and the pods do not wait for
+ * one another's grace periods (timeout: seconds to wait for each pod's
+ * containers, -1 their own grace periods). The IDs removed are appended to removed
+ * (when not NULL); the first failure is the error, the others are still
+ * tried.
+ */
+static int
+remove_pods(struct storage *s, const struct berth_ctx *ctx, char **ids, int timeout,
+            json_t *removed, struct berr **err)
+{
+        struct removal rm = {s, ctx, ids, timeout};
+        struct workers_result *res = NULL;
+        size_t n = 0;
+        int r;
+
+        while (ids && ids[n])
+                n++;
+        if (n == 0)
+                return 0;
+        r = workers_run(n, workers_default(n), removal_init, removal_item, &rm, &res, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (res[i].out && removed)
+                        json_array_append(removed, res[i].out);
+                if (res[i].errnum != 0 && r == 0)
+                        r = berr(err, res[i].errnum == EIO ? 0 : res[i].errnum, "%s",
+                                 res[i].message ? res[i].message : "failed");
+        }
+        workers_results_free(res, n);
+        return r;
+}
+
 /* The claims' volumes, made when missing */
 static int
 make_volumes(struct play *p, json_t *report, struct berr **err)
@@ -861,24 +1020,26 @@ reconcile_play(struct storage *s, const struct berth_ctx *ctx, char *const *path
                 _cleanup_(strv_freep) char **old = NULL;
 
                 r = existing_pods(&p, &old, err);
-                for (char **id = old; r == 0 && id && *id; id++)
-                        r = runtime_pod_remove(s, ctx, *id, true, -1, err);
+                if (r == 0)
+                        r = remove_pods(s, ctx, old, -1, NULL, err);
         }
         if (r == 0)
                 r = keep_objects(&p, err);
         if (r == 0)
                 r = make_volumes(&p, report, err);
-        for (size_t i = 0; r == 0 && i < p.n_wants; i++)
-                r = make_pod(&p, &p.wants[i], report, err);
+        if (r == 0)
+                r = make_pods(&p, report, err);
         if (r < 0) {
                 /* the pods this play made go again; what was there before stays */
+                _cleanup_(strv_freep) char **made = NULL;
                 const json_t *pod;
                 size_t i;
 
                 json_array_foreach (json_object_get(report, "pods"), i, pod)
-                        (void)runtime_pod_remove(s, ctx,
-                                                 json_string_value(json_object_get(pod, "id")),
-                                                 true, 0, NULL);
+                        if (strv_push(&made, strdup(json_string_value(json_object_get(pod, "id"))
+                                                            ?: "")) < 0)
+                                break;
+                (void)remove_pods(s, ctx, made, 0, NULL, NULL);
                 /* and so do the volumes it made (a claim's volume that was there stays) */
                 json_array_foreach (json_object_get(report, "volumes"), i, pod)
                         (void)volume_remove(s, json_string_value(pod), true, NULL, NULL);
@@ -905,13 +1066,8 @@ reconcile_down(struct storage *s, const struct berth_ctx *ctx, char *const *path
                 r = collect(&p, err);
         if (r == 0)
                 r = existing_pods(&p, &ids, err);
-        for (char **id = ids; r == 0 && id && *id; id++) {
-                if (runtime_pod_remove(s, ctx, *id, true, -1, status ? NULL : err) < 0) {
-                        status = status ? status : -EIO;
-                        continue;
-                }
-                json_array_append_new(json_object_get(report, "pods"), json_string(*id));
-        }
+        if (r == 0 && remove_pods(s, ctx, ids, -1, json_object_get(report, "pods"), err) < 0)
+                status = -EIO;
         for (size_t i = 0; r == 0 && o->volumes && i < p.m.n_objects; i++) {
                 const struct kube_object *ob = p.m.objects[i];
 

@@ -52,6 +52,12 @@ struct storage_opts {
 
 int storage_open(const struct storage_opts *opts, struct storage **ret, struct berr **err);
 struct storage *storage_close(struct storage *s);
+/*
+ * In a forked child that goes on using s: a lock file of its own. The store
+ * lock is an flock, held through an open file; a child sharing its
+ * parent's would hold the lock whenever the parent does.
+ */
+int storage_after_fork(struct storage *s, struct berr **err);
 
 static inline void
 storage_closep(struct storage **s)

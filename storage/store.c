@@ -265,6 +265,19 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         return 0;
 }
 
+int
+storage_after_fork(struct storage *s, struct berr **err)
+{
+        int fd = openat(s->root_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+        if (fd < 0)
+                return berr(err, errno, "open %s/.lock", s->root);
+        if (s->lock_fd >= 0)
+                (void)close(s->lock_fd);
+        s->lock_fd = fd;
+        return 0;
+}
+
 struct storage *
 storage_close(struct storage *s)
 {

@@ -45,7 +45,8 @@ expect_no_grep() {
 
 run_tests() {
 	local t log rc_
-	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	# BERTH_TEST_ONLY=REGEX runs only the tests whose names match
+	for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E -- "${BERTH_TEST_ONLY:-.}"); do
 		T=$(mktemp -d)
 		log=$(mktemp)
 		(set -e; export T; "$t") >"$log" 2>&1
@@ -56,7 +57,7 @@ run_tests() {
 			echo "PASS $SUITE/${t#test_}"
 		else
 			echo "FAIL $SUITE/${t#test_}"
-			sed 's/^/    /' "$log" | head -40
+			sed 's/^/    /' "$log" | tail -40
 		fi
 		rm -rf "$T" "$log"
 	done

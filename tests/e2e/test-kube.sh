@@ -119,8 +119,8 @@ own_processes() {
 	local cwd p
 	find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$T" 2>/dev/null | while read -r cwd; do
 		p=${cwd%/cwd}
-		case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
-		*berth-pause* | *berth-monitor* | *netavark*) echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline")" ;;
+		case "$(tr "\\0" " " 2>/dev/null <"$p/cmdline")" in
+		*berth-pause* | *berth-monitor* | *netavark*) echo "${p#/proc/} $(tr "\\0" " " 2>/dev/null <"$p/cmdline")" ;;
 		esac
 	done
 }
@@ -339,6 +339,69 @@ EOF
 	run b kube play "$T/twice.yaml"
 	expect_rc 125
 	expect_grep 'the manifests make two pods named "dep-pod-0" (Deployment dep and Pod dep-pod-0)' "$T/err"
+	expect_nothing_left
+}
+
+# A Deployment's pods are made at once, not one after another: each pod's
+# init container marks its start in a shared hostPath, waits, and lists the
+# marks; made one by one, pod 0 would see only its own. And a failure in one
+# pod undoes every pod of the play.
+test_deployment_pods_in_parallel() {
+	need
+	mkdir -p "$T/marks"
+	cat >"$T/dep.yaml" <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: par
+spec:
+  replicas: 4
+  selector:
+    matchLabels: {app: par}
+  template:
+    metadata:
+      labels: {app: par}
+    spec:
+      terminationGracePeriodSeconds: 1
+      hostNetwork: true
+      volumes:
+      - name: marks
+        hostPath: {path: $T/marks, type: Directory}
+      initContainers:
+      - name: mark
+        image: $IMG
+        command: [sh, -c, 'touch /marks/start-\$HOSTNAME; sleep 3; ls /marks >/marks/seen-\$HOSTNAME']
+        volumeMounts: [{name: marks, mountPath: /marks}]
+      containers:
+      - name: c
+        image: $IMG
+        command: $SLEEPER
+EOF
+	run b kube play "$T/dep.yaml"
+	expect_rc 0
+	[ "$(grep -c '^Pod:$' "$T/out")" -eq 4 ] || fail "not four pods: $(cat "$T/out")"
+	# the report keeps the manifests' order
+	local i
+	for i in 0 1 2 3; do
+		[ "$(pod_id "par-pod-$i")" = "$(grep -A1 '^Pod:$' "$T/out" | grep -E '^[0-9a-f]{64}$' | sed -n "$((i + 1))p")" ] ||
+			fail "par-pod-$i is not the pod number $i of the report: $(cat "$T/out")"
+	done
+	[ -f "$T/marks/seen-par-pod-0" ] || fail "no seen-par-pod-0: $(ls "$T/marks")"
+	grep -q 'start-par-pod-[123]' "$T/marks/seen-par-pod-0" ||
+		fail "pod 0 ran alone: it saw $(cat "$T/marks/seen-par-pod-0")"
+	remember_pods
+	run b kube down "$T/dep.yaml"
+	expect_rc 0
+	[ "$(grep -cE '^[0-9a-f]{64}$' "$T/out")" -eq 8 ] || fail "kube down: $(cat "$T/out")"
+	expect_nothing_left
+	# one pod's init container fails: the play fails, and none of its pods stays
+	rm -f "$T/marks"/*
+	sed -i 's|ls /marks >/marks/seen-\$HOSTNAME|ls /marks >/marks/seen-\$HOSTNAME; [ \$HOSTNAME != par-pod-2 ]|' "$T/dep.yaml"
+	run b kube play "$T/dep.yaml"
+	expect_rc 125
+	expect_grep 'par-pod-2' "$T/err"
+	remember_pods
+	[ -z "$(b pod ps -q)" ] || fail "pods left: $(b pod ps)"
 	expect_nothing_left
 }
 
