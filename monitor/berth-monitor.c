@@ -484,7 +484,7 @@ main(int argc, char **argv)
         /* postStart, then the probes; the ready file says "true" at once when there are none */
         probes_begin(&m.probes, m.pid, mono_ns());
 
-        for (;;) {
+        for (bool reaped_once = false;;) {
                 struct pollfd p[3 + 1 + ATTACH_CLIENTS_MAX + _PROBES_HANDLER_MAX];
                 size_t np = 0, first_attach, n_attach;
                 int idx[2] = {-1, -1}, sig_idx, timeout = -1, n_ready;
@@ -518,9 +518,14 @@ main(int argc, char **argv)
                                 break;
                 }
                 if (!exited) {
-                        /* at least once a second: a SIGCHLD sent before we blocked it is lost */
-                        if (timeout < 0)
-                                timeout = IDLE_FLUSH_MS;
+                        /*
+                         * The first round does not sleep: a SIGCHLD sent before
+                         * we blocked it is lost, so look for an exit at once;
+                         * from then on signalfd has every one, and an idle
+                         * container's monitor sleeps until something happens.
+                         */
+                        if (!reaped_once)
+                                timeout = 0;
                         timeout = shorter(timeout, flush_at, mono);
                         timeout = shorter(timeout, probes_deadline(&m.probes, mono), mono);
                 }
@@ -589,6 +594,7 @@ main(int argc, char **argv)
                                         probes_end(&m.probes);
                                 }
                 }
+                reaped_once = true;
                 if (!exited)
                         probes_work(&m.probes, mono);
         }
