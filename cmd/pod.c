@@ -468,14 +468,25 @@ sandbox_state(const json_t *rec)
         return "exited";
 }
 
+/* Whether a container summary is an init container's (podman leaves those out of the status) */
+static bool
+is_init(const json_t *c)
+{
+        return json_is_true(json_object_get(c, "init")) || json_is_true(json_object_get(c, "Init"));
+}
+
 /*
  * podman's status of the pod: its containers' states (containerStates,
- * from runtime_pod_list / the inspect's Containers) and the sandbox's.
+ * from runtime_pod_list / runtime_pod_inspect; init containers left out,
+ * as podman leaves them out) and the sandbox's. A pod whose sandbox runs,
+ * that was never started and whose containers have not started either
+ * (berth pod create, kube play --start=false) is "Created", as podman's
+ * pod is while its infra container is created and not yet started.
  */
 static const char *
-status_of(const json_t *rec, const json_t *ctrs, const char *state_key)
+status_of(const json_t *rec, const json_t *ctrs)
 {
-        size_t n = json_array_size(ctrs), i;
+        size_t n = json_array_size(ctrs), i, k = 1, created = 0;
         _cleanup_free_ const char **states = calloc(n + 1, sizeof(*states));
         const json_t *c;
 
@@ -483,9 +494,16 @@ status_of(const json_t *rec, const json_t *ctrs, const char *state_key)
                 return "Error";
         states[0] = sandbox_state(rec);
         json_array_foreach (ctrs, i, c) {
-                states[i + 1] = str(c, state_key);
+                if (is_init(c))
+                        continue;
+                states[k] = str(c, "state") ?: str(c, "State") ?: "unknown";
+                created += strcmp(states[k], "created") == 0;
+                k++;
         }
-        return pod_status(states, n + 1);
+        if (strcmp(states[0], "running") == 0 && !json_is_true(json_object_get(rec, "started")) &&
+            created == k - 1)
+                return "Created";
+        return pod_status(states, k);
 }
 
 static json_t *
@@ -526,7 +544,7 @@ ps_report(const json_t *rec)
                                          created, sizeof(created)),
                          "Id", str(rec, "id") ?: "", "InfraId", "", "Name", str(rec, "name") ?: "",
                          "Namespace", str(rec, "namespace") ?: "", "Networks", networks_of(rec),
-                         "Status", status_of(rec, states, "state"), "Labels", lab);
+                         "Status", status_of(rec, states), "Labels", lab);
 }
 
 /* join field of each of arr's objects with "," (first n bytes of each, 0: all) */
@@ -981,7 +999,7 @@ inspect_object(const json_t *rec, json_t *inspected)
                 o, "Created",
                 json_string(pod_rfc3339nano(json_integer_value(json_object_get(rec, "created")),
                                             created, sizeof(created))));
-        json_object_set_new(o, "State", json_string(status_of(rec, ctrs, "State")));
+        json_object_set_new(o, "State", json_string(status_of(rec, list)));
         json_object_set_new(o, "Hostname", json_string(str(rec, "hostname") ?: ""));
         json_object_set_new(o, "CreateCgroup", json_true());
         json_object_set_new(o, "CgroupParent", json_string(str(rec, "cgroupParent") ?: ""));
@@ -1045,8 +1063,11 @@ pod_latest(struct storage *s, struct berth_ctx *ctx, char **ret, struct berr **e
                     json_integer_value(json_object_get(best, "created")))
                         best = p;
         }
-        if (!best)
-                return berr(err, ENOENT, "no pods to act on: no such pod");
+        if (!best) {
+                /* podman's words, with no name to give */
+                (void)berr(err, 0, "no such pod");
+                return -ENOENT;
+        }
         *ret = strdup(str(best, "id") ?: "");
         return *ret ? 0 : berr(err, ENOMEM, "pod");
 }
@@ -1302,8 +1323,12 @@ run_verb(struct berth_ctx *ctx, int argc, char **argv, struct verb *v)
                 _cleanup_(berr_freep) struct berr *err = NULL;
                 _cleanup_free_ char *newest = NULL;
 
-                if (pod_latest(s, ctx, &newest, &err) < 0)
-                        return print_error(err);
+                r = pod_latest(s, ctx, &newest, &err);
+                if (r < 0) {
+                        (void)print_error(err);
+                        /* podman pod rm: 1 for a pod that is not there */
+                        return r == -ENOENT && v->kind == POD_RM ? 1 : EXIT_POD_FAILED;
+                }
                 json_array_append_new(ids, json_string(newest));
         }
         for (int k = optind; k < argc; k++) {

@@ -28,7 +28,7 @@ int cmd_pod(struct berth_ctx *ctx, int argc, char **argv);
  */
 int pod_print_find_error(const char *what, int r, const struct berr *err);
 
-/* The newest pod's ID (malloc'd), for --latest; -ENOENT when there is none. */
+/* The newest pod's ID (malloc'd), for --latest; -ENOENT ("no such pod", as podman) when none. */
 int pod_latest(struct storage *s, struct berth_ctx *ctx, char **ret, struct berr **err);
 
 /* berth pod logs [options] POD (cmd/pod-logs.c) */
@@ -66,7 +66,10 @@ int pod_parse_share(const char *spec, bool *ret_pid);
  */
 const char *pod_status(const char *const *states, size_t n);
 
-/* go-units' HumanDuration of seconds: "Less than a second", "5 minutes", "About an hour"... */
+/*
+ * go-units' HumanDuration of seconds: "Less than a second", "5 minutes",
+ * "About an hour"... (the ages and uptimes of `pod ps` and `ps` alike).
+ */
 void pod_human_duration(double seconds, char *buf, size_t size);
 
 /*

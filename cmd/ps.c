@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd/pod.h"
 #include "runtime/runtime.h"
 #include "storage/storage.h"
 #include "util/berr.h"
@@ -18,34 +19,6 @@ seconds(const json_t *rec, const char *field)
         return (int64_t)(json_integer_value(json_object_get(rec, field)) / 1000000000);
 }
 
-/* podman's go-units HumanDuration */
-static void
-human_duration(int64_t d, char *buf, size_t size)
-{
-        if (d < 1)
-                snprintf(buf, size, "Less than a second");
-        else if (d == 1)
-                snprintf(buf, size, "1 second");
-        else if (d < 60)
-                snprintf(buf, size, "%lld seconds", (long long)d);
-        else if (d / 60 == 1)
-                snprintf(buf, size, "About a minute");
-        else if (d < 3600)
-                snprintf(buf, size, "%lld minutes", (long long)(d / 60));
-        else if (d / 3600 == 1)
-                snprintf(buf, size, "About an hour");
-        else if (d < 48 * 3600)
-                snprintf(buf, size, "%lld hours", (long long)(d / 3600));
-        else if (d < 7 * 86400 * 2)
-                snprintf(buf, size, "%lld days", (long long)(d / 86400));
-        else if (d < 30 * 86400 * 3)
-                snprintf(buf, size, "%lld weeks", (long long)(d / (7 * 86400)));
-        else if (d < 365 * 86400 * 2)
-                snprintf(buf, size, "%lld months", (long long)(d / (30 * 86400)));
-        else
-                snprintf(buf, size, "%lld years", (long long)(d / (365 * 86400)));
-}
-
 static void
 status_text(const json_t *rec, char *buf, size_t size)
 {
@@ -54,17 +27,17 @@ status_text(const json_t *rec, char *buf, size_t size)
         char d[64];
 
         if (state && strcmp(state, "running") == 0) {
-                human_duration(now - seconds(rec, "startedAt"), d, sizeof(d));
+                pod_human_duration((double)(now - seconds(rec, "startedAt")), d, sizeof(d));
                 snprintf(buf, size, "Up %s", d);
         } else if (state && strcmp(state, "exited") == 0) {
-                human_duration(now - seconds(rec, "finishedAt"), d, sizeof(d));
+                pod_human_duration((double)(now - seconds(rec, "finishedAt")), d, sizeof(d));
                 snprintf(buf, size, "Exited (%lld) %s ago",
                          (long long)json_integer_value(json_object_get(rec, "exitCode")), d);
         } else if (state && strcmp(state, "created") == 0) {
                 snprintf(buf, size, "Created");
         } else if (state && strcmp(state, "restarting") == 0) {
                 /* as podman: the last exit, while the restart policy waits to start it again */
-                human_duration(now - seconds(rec, "finishedAt"), d, sizeof(d));
+                pod_human_duration((double)(now - seconds(rec, "finishedAt")), d, sizeof(d));
                 snprintf(buf, size, "Restarting (%lld) %s ago",
                          (long long)json_integer_value(json_object_get(rec, "exitCode")), d);
         } else {
@@ -229,8 +202,8 @@ cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
                        "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
         json_array_foreach (out, i, c) {
                 char status[128], cmd[4096], created[64];
-                human_duration((int64_t)time(NULL) - seconds(c, "created"), created,
-                               sizeof(created));
+                pod_human_duration((double)((int64_t)time(NULL) - seconds(c, "created")), created,
+                                   sizeof(created));
                 strncat(created, " ago", sizeof(created) - strlen(created) - 1);
                 status_text(c, status, sizeof(status));
                 command_text(c, cmd, sizeof(cmd), trunc);

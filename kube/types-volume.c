@@ -17,6 +17,12 @@
 #define MODE_MAX 0777
 /* SetDefaults_ConfigMapVolumeSource() and the like: 0644 */
 #define MODE_DEFAULT 0644
+/*
+ * Kubernetes' SetDefaults_SecretVolumeSource() says 0644 too; berth keeps a
+ * secret volume's files to their owner, whom reconcile/podvolumes.c makes
+ * the pod's runAsUser so that a non-root container still reads them.
+ */
+#define SECRET_MODE_DEFAULT 0400
 
 #define SOURCES \
         "emptyDir, hostPath, configMap, secret, persistentVolumeClaim, downwardAPI or projected"
@@ -36,10 +42,10 @@ check_mode(struct kctx *c, const struct knode *n, const char *key, const struct 
 }
 
 static void
-default_mode(struct kube_opt_int *mode)
+default_mode(struct kube_opt_int *mode, int64_t dflt)
 {
         if (!mode->set)
-                *mode = (struct kube_opt_int){.set = true, .v = MODE_DEFAULT};
+                *mode = (struct kube_opt_int){.set = true, .v = dflt};
 }
 
 /* ------------------------------------------------------------ items */
@@ -244,7 +250,7 @@ validate_config_map(struct kctx *c, const struct knode *n, void *obj)
         struct kube_config_map_volume *v = obj;
 
         check_mode(c, n, "defaultMode", &v->default_mode);
-        default_mode(&v->default_mode);
+        default_mode(&v->default_mode, MODE_DEFAULT);
 }
 
 static const struct kfield config_map_fields[] = {
@@ -269,7 +275,7 @@ validate_secret(struct kctx *c, const struct knode *n, void *obj)
         struct kube_secret_volume *v = obj;
 
         check_mode(c, n, "defaultMode", &v->default_mode);
-        default_mode(&v->default_mode);
+        default_mode(&v->default_mode, SECRET_MODE_DEFAULT);
 }
 
 static const struct kfield secret_fields[] = {
@@ -307,7 +313,7 @@ validate_downward_api(struct kctx *c, const struct knode *n, void *obj)
         struct kube_downward_api *v = obj;
 
         check_mode(c, n, "defaultMode", &v->default_mode);
-        default_mode(&v->default_mode);
+        default_mode(&v->default_mode, MODE_DEFAULT);
 }
 
 static const struct kfield downward_api_fields[] = {
@@ -433,7 +439,7 @@ validate_projected(struct kctx *c, const struct knode *n, void *obj)
         struct kube_projected *v = obj;
 
         check_mode(c, n, "defaultMode", &v->default_mode);
-        default_mode(&v->default_mode);
+        default_mode(&v->default_mode, MODE_DEFAULT);
 }
 
 static const struct kfield projected_fields[] = {

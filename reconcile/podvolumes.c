@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -38,6 +40,9 @@
 /* SecretVolumeSourceDefaultMode is 0644; berth keeps secrets to their owner */
 #define SECRET_MODE 0400
 #define FILE_MODE 0644
+/* the top of a tmpfs volume: as the atomic writer's own directories, not tmpfs' 1777 */
+#define API_TMPFS_MODE 0755
+#define NO_OWNER ((uid_t)-1)
 /* volume_linux.go: rwMask, roMask, execMask */
 #define FSGROUP_RW 0660
 #define FSGROUP_RO 0440
@@ -56,6 +61,7 @@ struct file {
         unsigned char *data;
         size_t len;
         mode_t mode;
+        bool secret; /* a Secret's value: owned by the volume's secret owner (secret_owner()) */
 };
 
 struct payload {
@@ -242,27 +248,42 @@ is_mount_point(int dirfd, const char *name)
         return st.st_dev != parent.st_dev;
 }
 
-/* A tmpfs of size bytes on o->dir/name, unless one is there already. */
+/*
+ * A tmpfs of size bytes on o->dir/name (its top directory mode, 0: tmpfs'
+ * own 1777), unless one is there already. Something else mounted there is
+ * an error: a volume asked to be in memory is never left on a disk.
+ */
 static int
-mount_tmpfs(struct setup *s, const char *name, int64_t size, struct berr **err)
+mount_tmpfs(struct setup *s, const char *name, int64_t size, mode_t mode, struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
         char target[64], opts[64];
-        int r;
+        struct statfs sfs;
+        int r, len = 0;
 
         r = is_mount_point(s->dirfd, name);
         if (r < 0)
                 return berr(err, -r, "stat %s/%s", s->dir, name);
-        if (r > 0)
-                return 0;
-        fd = openat(s->dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return berr(err, errno, "open %s/%s", s->dir, name);
+        if (r > 0) {
+                if (fstatfs(fd, &sfs) < 0)
+                        return berr(err, errno, "statfs %s/%s", s->dir, name);
+                if (sfs.f_type != TMPFS_MAGIC)
+                        return berr(err, 0,
+                                    "%s/%s: another file system is mounted there, expected "
+                                    "a tmpfs",
+                                    s->dir, name);
+                return 0;
+        }
         snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        opts[0] = '\0';
         if (size > 0)
-                snprintf(opts, sizeof(opts), "size=%lld", (long long)size);
-        else
-                opts[0] = '\0';
+                len = snprintf(opts, sizeof(opts), "size=%lld", (long long)size);
+        if (mode)
+                snprintf(opts + len, sizeof(opts) - (size_t)len, "%smode=%04o", len ? "," : "",
+                         (unsigned)mode);
         if (mount("tmpfs", target, "tmpfs", 0, opts[0] ? opts : NULL) < 0)
                 return berr(err, errno, "mount a tmpfs on %s/%s", s->dir, name);
         return 0;
@@ -428,7 +449,7 @@ clean_payload_path(const char *in, char **ret, struct berr **err)
 /* Add (or replace: the later one wins, as in the kubelet's map) the file path. */
 static int
 payload_add(struct payload *pl, const char *path, const void *data, size_t len, mode_t mode,
-            struct berr **err)
+            bool secret, struct berr **err)
 {
         _cleanup_free_ char *clean = NULL;
         unsigned char *copy;
@@ -464,7 +485,8 @@ payload_add(struct payload *pl, const char *path, const void *data, size_t len, 
                 }
                 f = &pl->files[pl->n++];
         }
-        *f = (struct file){.path = TAKE_PTR(clean), .data = copy, .len = len, .mode = mode};
+        *f = (struct file){
+                .path = TAKE_PTR(clean), .data = copy, .len = len, .mode = mode, .secret = secret};
         return 0;
 }
 
@@ -559,13 +581,13 @@ configmap_payload(struct setup *s, const struct kube_config_map_volume *src, mod
                 for (size_t i = 0; i < cm->n_data; i++) {
                         const char *v = str_or_empty(cm->data[i].value);
 
-                        r = payload_add(pl, cm->data[i].key, v, strlen(v), dflt, err);
+                        r = payload_add(pl, cm->data[i].key, v, strlen(v), dflt, false, err);
                         if (r < 0)
                                 return r;
                 }
                 for (size_t i = 0; i < cm->n_binary_data; i++) {
                         r = payload_add(pl, cm->binary_data[i].key, cm->binary_data[i].data,
-                                        cm->binary_data[i].len, dflt, err);
+                                        cm->binary_data[i].len, dflt, false, err);
                         if (r < 0)
                                 return r;
                 }
@@ -583,7 +605,7 @@ configmap_payload(struct setup *s, const struct kube_config_map_volume *src, mod
                                    it->key);
                         return -ENOENT;
                 }
-                r = payload_add(pl, it->path, data, len, mode_or(&it->mode, dflt), err);
+                r = payload_add(pl, it->path, data, len, mode_or(&it->mode, dflt), false, err);
                 if (r < 0)
                         return r;
         }
@@ -616,7 +638,7 @@ secret_payload(struct setup *s, const struct kube_secret_volume *src, mode_t dfl
         if (src->n_items == 0) {
                 for (size_t i = 0; i < sec->n_data; i++) {
                         r = payload_add(pl, sec->data[i].key, sec->data[i].data, sec->data[i].len,
-                                        dflt, err);
+                                        dflt, true, err);
                         if (r < 0)
                                 return r;
                 }
@@ -636,7 +658,7 @@ secret_payload(struct setup *s, const struct kube_secret_volume *src, mode_t dfl
                                    it->key);
                         return -ENOENT;
                 }
-                r = payload_add(pl, it->path, b->data, b->len, mode_or(&it->mode, dflt), err);
+                r = payload_add(pl, it->path, b->data, b->len, mode_or(&it->mode, dflt), true, err);
                 if (r < 0)
                         return r;
         }
@@ -973,7 +995,7 @@ downward_payload(struct setup *s, const struct kube_downward_api *api, mode_t df
                 if (r < 0 || !v)
                         return r < 0 ? r : berr(err, ENOMEM, "%s", str_or_empty(it->path));
                 r = payload_add(pl, str_or_empty(it->path), v, strlen(v), mode_or(&it->mode, dflt),
-                                err);
+                                false, err);
                 if (r < 0)
                         return r;
         }
@@ -1017,8 +1039,9 @@ open_parent(int dirfd, const char *path, int *ret_fd, const char **ret_base)
         return 0;
 }
 
+/* f under dirfd; a Secret's value owned by owner (NO_OWNER: root's, as written) */
 static int
-write_file(int dirfd, const struct file *f)
+write_file(int dirfd, const struct file *f, uid_t owner)
 {
         _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
         const unsigned char *p = f->data;
@@ -1042,6 +1065,8 @@ write_file(int dirfd, const struct file *f)
                 p += n;
                 left -= (size_t)n;
         }
+        if (f->secret && owner != NO_OWNER && fchown(fd, owner, (gid_t)-1) < 0)
+                return -errno;
         /* the mode exactly, whatever the umask (the writer's os.Chmod()) */
         if (fchmod(fd, f->mode) < 0)
                 return -errno;
@@ -1124,12 +1149,14 @@ remove_stale(int vfd, const struct payload *pl)
 
 /*
  * The kubelet's AtomicWriter.Write() into o->dir/name: the files in a new
- * "..<timestamp>" directory, the fsGroup, "..data" swapped to it in one
+ * "..<timestamp>" directory (a Secret's values owned by owner), the
+ * fsGroup, "..data" swapped to it in one
  * rename, the user-visible symlinks, then what the old contents had and
  * the new lack removed, and the old directory.
  */
 static int
-atomic_write(struct setup *s, const char *name, const struct payload *pl, struct berr **err)
+atomic_write(struct setup *s, const char *name, const struct payload *pl, uid_t owner,
+             struct berr **err)
 {
         _cleanup_close_ int vfd = -EBADF, tfd = -EBADF;
         char old[PATH_MAX] = "", ts[128];
@@ -1153,7 +1180,7 @@ atomic_write(struct setup *s, const char *name, const struct payload *pl, struct
                 goto fail;
         }
         for (size_t i = 0; i < pl->n; i++) {
-                r = write_file(tfd, &pl->files[i]);
+                r = write_file(tfd, &pl->files[i], owner);
                 if (r < 0) {
                         r = berr(err, -r, "write %s/%s/%s/%s", s->dir, name, ts, pl->files[i].path);
                         goto fail;
@@ -1299,6 +1326,73 @@ api_payload(struct setup *s, const struct kube_volume *v, struct payload *pl, st
         return r;
 }
 
+/*
+ * The runAsUser of the containers (init containers too) that mount the
+ * volume name: each one's own, or else the pod's. When those known all
+ * agree, that one (the kubelet's FsUserFrom(), for one volume; a container
+ * with none runs as its image says, and cannot be helped); when they
+ * differ, the pod's; NO_OWNER when there is none.
+ */
+static uid_t
+volume_user(const struct kube_pod_spec *spec, const char *name)
+{
+        const struct kube_pod_security_context *psc = spec->security_context;
+        const struct kube_opt_int *pod = psc && psc->run_as_user.set ? &psc->run_as_user : NULL;
+        const struct kube_opt_int *found = NULL;
+        bool differ = false;
+
+        for (int pass = 0; pass < 2; pass++) {
+                const struct kube_container *cs = pass ? spec->containers : spec->init_containers;
+                size_t n = pass ? spec->n_containers : spec->n_init_containers;
+
+                for (size_t i = 0; i < n; i++) {
+                        const struct kube_security_context *sc = cs[i].security_context;
+                        const struct kube_opt_int *u =
+                                sc && sc->run_as_user.set ? &sc->run_as_user : pod;
+                        bool mounts = false;
+
+                        for (size_t k = 0; k < cs[i].n_volume_mounts && !mounts; k++)
+                                mounts = cs[i].volume_mounts[k].name &&
+                                         strcmp(cs[i].volume_mounts[k].name, name) == 0;
+                        if (!mounts || !u)
+                                continue;
+                        if (found && found->v != u->v)
+                                differ = true;
+                        found = u;
+                }
+        }
+        if (found && !differ)
+                return (uid_t)found->v;
+        return pod ? (uid_t)pod->v : NO_OWNER;
+}
+
+/*
+ * The kubelet wraps secret, downwardAPI and projected volumes in a memory
+ * emptyDir: their values never reach a disk. Its top is 0755 (again on a
+ * later setup: the fsGroup bits are added afresh), as the writer's
+ * directories below: readable by a container that does not run as root,
+ * writable by root alone.
+ */
+static int
+make_tmpfs_volume(struct setup *s, const char *name, struct berr **err)
+{
+        struct stat st;
+        int r;
+
+        if (mkdirat(s->dirfd, name, 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s/%s", s->dir, name);
+        if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berr(err, errno, "stat %s/%s", s->dir, name);
+        if (!S_ISDIR(st.st_mode))
+                return berr(err, ENOTDIR, "%s/%s", s->dir, name);
+        r = mount_tmpfs(s, name, memory_size(s, NULL), API_TMPFS_MODE, err);
+        if (r < 0)
+                return r;
+        if (fchmodat(s->dirfd, name, API_TMPFS_MODE, 0) < 0)
+                return berr(err, errno, "chmod %s/%s", s->dir, name);
+        return 0;
+}
+
 static int
 make_api_volume(struct setup *s, const struct kube_volume *v, struct berr **err)
 {
@@ -1309,16 +1403,10 @@ make_api_volume(struct setup *s, const struct kube_volume *v, struct berr **err)
         r = api_payload(s, v, &pl, err);
         if (r < 0)
                 return r;
-        r = make_volume_dir(s, v->name, err);
+        r = v->config_map ? make_volume_dir(s, v->name, err) : make_tmpfs_volume(s, v->name, err);
         if (r < 0)
                 return r;
-        /* the kubelet wraps secret, downwardAPI and projected volumes in a memory emptyDir */
-        if (!v->config_map) {
-                r = mount_tmpfs(s, v->name, memory_size(s, NULL), err);
-                if (r < 0)
-                        return r;
-        }
-        return atomic_write(s, v->name, &pl, err);
+        return atomic_write(s, v->name, &pl, volume_user(s->o->spec, v->name), err);
 }
 
 static int
@@ -1369,7 +1457,8 @@ make_volume(struct setup *s, struct vol *vol, struct berr **err)
                                     medium);
                 r = make_volume_dir(s, v->name, err);
                 if (r >= 0 && strcmp(medium, "Memory") == 0)
-                        r = mount_tmpfs(s, v->name, memory_size(s, &v->empty_dir->size_limit), err);
+                        r = mount_tmpfs(s, v->name, memory_size(s, &v->empty_dir->size_limit), 0,
+                                        err);
                 if (r >= 0)
                         r = apply_fs_group(s, v->name, false, err);
                 return r;

@@ -20,16 +20,24 @@
  *   the files, a "..data" symlink to it, and for each top-level name a
  *   symlink NAME -> ..data/NAME, so that a later podvolumes_setup() swaps
  *   "..data" in one rename. secret, downwardAPI and projected volumes live
- *   on a tmpfs, as in Kubernetes (their values never touch a disk).
- *   These four are always mounted read-only, as the kubelet mounts them.
- * - Secret files are 0400 unless the volume gives a defaultMode (Kubernetes
- *   makes them 0644): the values are for the container's owner. So are the
- *   secret sources of a projected volume. (A struct decoded by kube/ has its
- *   defaultMode filled in with 0644 when the manifest had none; only an
- *   unset one gets 0400.)
+ *   on a tmpfs, as in Kubernetes (their values never touch a disk), always
+ *   (a volume found mounted with anything else is an error), its top
+ *   directory 0755 as the writer's own. These four are always mounted
+ *   read-only, as the kubelet mounts them.
+ * - Secret files are 0400 unless the volume gives a defaultMode or an item
+ *   its mode, which are taken exactly (Kubernetes makes them 0644): the
+ *   values are for the container's user. kube/ fills in 0400 for a secret
+ *   volume without defaultMode; an unset one (a struct made by hand, the
+ *   secret sources of a projected volume with no defaultMode) gets 0400
+ *   here as well. The files of a Secret (in a secret volume or a projected
+ *   one) are owned by the runAsUser of the containers that mount the volume
+ *   (their own or the pod's; the pod's when they differ), so that a
+ *   container that does not run as root reads them; root's when none is
+ *   known.
  * - The pod's securityContext.fsGroup is applied as the kubelet applies it
  *   (group-owned, g+r, g+w for emptyDir, setgid directories) to emptyDir,
- *   configMap, secret, downwardAPI and projected volumes.
+ *   configMap, secret, downwardAPI and projected volumes: a secret file
+ *   then is group fsGroup and 0440 (0400 plus g+r).
  *
  * Calling podvolumes_setup() again for the same directory updates it: what
  * exists is kept (an emptyDir's files, its tmpfs), atomic-writer volumes get

@@ -615,18 +615,41 @@ refresh(struct storage *s, const struct berth_ctx *ctx, json_t **rec, struct ber
         return 0;
 }
 
+/* podman's words for a pod that is not there (not the store's, which name a record); -ENOENT */
+static int
+no_such_pod(const char *what, struct berr **err)
+{
+        (void)berr(err, 0, "no pod with name or ID %s found: no such pod", what);
+        return -ENOENT;
+}
+
+/*
+ * storage_pod_find(), with podman's message when there is no such pod: the
+ * store's own error is set aside so that it does not win over that one.
+ */
+static int
+find_record(struct storage *s, const char *what, json_t **ret, struct berr **err)
+{
+        _cleanup_(berr_freep) struct berr *inner = NULL;
+        int r = storage_pod_find(s, what, ret, &inner);
+
+        if (r == -ENOENT)
+                return no_such_pod(what, err);
+        if (r < 0 && err && !*err)
+                *err = TAKE_PTR(inner);
+        return r;
+}
+
 int
 runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **ret,
                  struct berr **err)
 {
-        int r = storage_pod_find(s, what, ret, err);
+        int r = find_record(s, what, ret, err);
 
-        if (r == -ENOENT)
-                return berr(err, ENOENT, "no pod with name or ID %s found: no such pod", what);
         if (r == 0)
                 r = refresh(s, ctx, ret, err);
         if (r == 0 && !*ret)
-                r = berr(err, ENOENT, "no pod with name or ID %s found: no such pod", what);
+                r = no_such_pod(what, err);
         return r;
 }
 
@@ -637,7 +660,7 @@ runtime_pod_add_container(struct storage *s, const char *pod_id, const char *ctr
         _cleanup_(json_decrefp) json_t *rec = NULL, *changes = NULL;
         const char *key = init ? "initContainers" : "containers";
         json_t *list;
-        int r = storage_pod_find(s, pod_id, &rec, err);
+        int r = find_record(s, pod_id, &rec, err);
 
         if (r < 0)
                 return r;
@@ -724,6 +747,15 @@ runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *wh
                 if (r < 0)
                         return r;
         }
+        /* a pod that was started is no longer "Created" (pod_status), even with no container */
+        if (!rec_bool(rec, "started")) {
+                _cleanup_(json_decrefp) json_t *ch = json_pack("{s:b}", "started", true);
+
+                r = ch ? storage_pod_update(s, rec_str(rec, "id"), ch, false, err)
+                       : berr(err, ENOMEM, "pod");
+                if (r < 0)
+                        return r;
+        }
         /* init containers in order, each to its end; then the others */
         json_array_foreach (json_object_get(rec, "initContainers"), i, c) {
                 const char *cid = json_string_value(c);
@@ -759,27 +791,141 @@ runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *wh
         return 0;
 }
 
+/* Whether the container (its inspect) has a preStop hook */
+static bool
+has_pre_stop(const json_t *info)
+{
+        return json_is_object(json_object_get(json_object_get(info, "lifecycle"), "preStop"));
+}
+
+/* A child that stops one container of a pod: runtime_stop(), its preStop hook first */
+struct stopper {
+        pid_t pid;
+        int fd; /* the read end of a pipe: the child's error message, if it fails */
+        char *cid;
+};
+
+/*
+ * runtime_stop(cid) in a child process, so that the preStop hooks of a
+ * pod's containers run side by side, as kubelet runs them: each container
+ * its own hook, then its stop signal, all within the grace period. The
+ * child takes the store lock through a file of its own.
+ */
+static int
+stopper_start(struct storage *s, const struct berth_ctx *ctx, const char *cid, int timeout,
+              struct stopper *ret, struct berr **err)
+{
+        _cleanup_free_ char *copy = strdup(cid);
+        int pfd[2];
+        pid_t pid;
+
+        if (!copy)
+                return berr(err, ENOMEM, "pod");
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return berr(err, errno, "pipe");
+        pid = fork();
+        if (pid < 0) {
+                int e = errno;
+
+                (void)close(pfd[0]);
+                (void)close(pfd[1]);
+                return berr(err, e, "fork");
+        }
+        if (pid == 0) {
+                struct berr *cerr = NULL;
+                int r;
+
+                (void)close(pfd[0]);
+                r = storage_after_fork(s, &cerr);
+                if (r == 0)
+                        r = runtime_stop(s, ctx, cid, timeout, &cerr);
+                if (r < 0 && cerr && cerr->msg)
+                        (void)!write(pfd[1], cerr->msg, strlen(cerr->msg));
+                _exit(r < 0 ? 1 : 0);
+        }
+        (void)close(pfd[1]);
+        *ret = (struct stopper){.pid = pid, .fd = pfd[0], .cid = TAKE_PTR(copy)};
+        return 0;
+}
+
+/* Wait for the stopper to end; its failure in *err. */
+static int
+stopper_wait(struct stopper *st, struct berr **err)
+{
+        _cleanup_free_ char *cid = TAKE_PTR(st->cid);
+        char msg[1024];
+        size_t len = 0;
+        int status;
+
+        /* its message, until the pipe closes (the child has ended, or is about to) */
+        while (len < sizeof(msg) - 1) {
+                ssize_t n = read(st->fd, msg + len, sizeof(msg) - 1 - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+        }
+        msg[len] = '\0';
+        (void)close(st->fd);
+        st->fd = -EBADF;
+        while (waitpid(st->pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return berr(err, errno, "wait for the stop of container %s", cid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        if (len > 0)
+                return berr(err, 0, "%s", msg);
+        return berr(err, 0, "stop container %s: its process ended with status %d", cid, status);
+}
+
 int
 runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *what, int timeout,
                  struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *rec = NULL;
-        const json_t *c;
-        size_t i;
+        _cleanup_free_ struct stopper *kids = NULL;
+        const json_t *c, *ctrs;
+        size_t i, n_kids = 0;
         int r = runtime_pod_find(s, ctx, what, &rec, err), status = 0;
         struct timespec start;
 
         if (r < 0)
                 return r;
-        /* all at once, as kubelet: the stop signal to each, then each waited for */
-        json_array_foreach (json_object_get(rec, "containers"), i, c) {
+        ctrs = json_object_get(rec, "containers");
+        kids = calloc(json_array_size(ctrs) + 1, sizeof(*kids));
+        if (!kids)
+                return berr(err, ENOMEM, "pod");
+        /*
+         * All at once, as kubelet: those with a preStop hook each in a child
+         * of its own (the hook, then the stop signal), the others their stop
+         * signal here, then each waited for.
+         */
+        json_array_foreach (ctrs, i, c) {
+                _cleanup_(json_decrefp) json_t *info = NULL;
+                const char *cid = json_string_value(c);
+                int t = timeout;
+
+                if (runtime_inspect(s, ctx, cid, &info, NULL) < 0 ||
+                    !state_active(rec_str(info, "state")) || !has_pre_stop(info))
+                        continue;
+                if (t < 0)
+                        t = (int)json_integer_value(json_object_get(info, "stopTimeout"));
+                if (stopper_start(s, ctx, cid, t, &kids[n_kids], NULL) == 0) {
+                        n_kids++;
+                        continue;
+                }
+                /* no child to be had (no memory, no process): here, then, in turn */
+                if (runtime_stop(s, ctx, cid, t, status ? NULL : err) < 0)
+                        status = -EIO;
+        }
+        json_array_foreach (ctrs, i, c) {
                 _cleanup_(json_decrefp) json_t *info = NULL;
                 const char *sig;
 
-                if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0)
-                        continue;
-                /* a preStop hook runs before the signal: runtime_stop() does both, in order */
-                if (json_object_get(json_object_get(info, "lifecycle"), "preStop"))
+                if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0 ||
+                    has_pre_stop(info) || !state_active(rec_str(info, "state")))
                         continue;
                 sig = json_string_value(json_object_get(info, "stopSignal"));
                 (void)runtime_kill(s, ctx, json_string_value(c),
@@ -789,32 +935,28 @@ runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *wha
                                    NULL);
         }
         clock_gettime(CLOCK_MONOTONIC, &start);
-        /* those with a preStop hook first, while the grace period is whole */
-        for (int hooked = 1; hooked >= 0; hooked--)
-                json_array_foreach (json_object_get(rec, "containers"), i, c) {
-                        _cleanup_(json_decrefp) json_t *info = NULL;
-                        struct timespec now;
-                        int t = timeout, spent;
+        json_array_foreach (ctrs, i, c) {
+                _cleanup_(json_decrefp) json_t *info = NULL;
+                struct timespec now;
+                int t = timeout, spent;
 
-                        bool has_hook;
-
-                        if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0 ||
-                            !state_active(rec_str(info, "state")))
-                                continue;
-                        has_hook = json_object_get(json_object_get(info, "lifecycle"), "preStop");
-                        if (has_hook != (hooked == 1))
-                                continue;
-                        if (t < 0)
-                                t = (int)json_integer_value(json_object_get(info, "stopTimeout"));
-                        /* the grace period runs for all of them since the signals went out */
-                        clock_gettime(CLOCK_MONOTONIC, &now);
-                        spent = (int)(((now.tv_sec - start.tv_sec) * 1000 +
-                                       (now.tv_nsec - start.tv_nsec) / 1000000 + 500) /
-                                      1000);
-                        t = t > spent ? t - spent : 0;
-                        if (runtime_stop(s, ctx, json_string_value(c), t, status ? NULL : err) < 0)
-                                status = -EIO;
-                }
+                if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) < 0 ||
+                    has_pre_stop(info) || !state_active(rec_str(info, "state")))
+                        continue;
+                if (t < 0)
+                        t = (int)json_integer_value(json_object_get(info, "stopTimeout"));
+                /* the grace period runs for all of them since the signals went out */
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                spent = (int)(((now.tv_sec - start.tv_sec) * 1000 +
+                               (now.tv_nsec - start.tv_nsec) / 1000000 + 500) /
+                              1000);
+                t = t > spent ? t - spent : 0;
+                if (runtime_stop(s, ctx, json_string_value(c), t, status ? NULL : err) < 0)
+                        status = -EIO;
+        }
+        for (i = 0; i < n_kids; i++)
+                if (stopper_wait(&kids[i], status ? NULL : err) < 0)
+                        status = -EIO;
         json_array_foreach (json_object_get(rec, "initContainers"), i, c) {
                 _cleanup_free_ char *st = container_state(s, ctx, json_string_value(c), NULL);
 
@@ -852,6 +994,50 @@ pod_has_running(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         return false;
 }
 
+/*
+ * Without force, a pod whose containers (init containers too) run is left
+ * alone, with podman's error: its multierror list, one line per container
+ * that runs ("1 error occurred:\n\t* removing container C from pod P:
+ * cannot remove container C as it is running - ...", a blank line after).
+ * The sandbox does not count: a pod that holds nothing but it is removed.
+ */
+static int
+check_removable(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
+                struct berr **err)
+{
+        const char *keys[] = {"initContainers", "containers"};
+        _cleanup_free_ char *list = NULL;
+        size_t len = 0, n = 0;
+        FILE *f = open_memstream(&list, &len);
+
+        if (!f)
+                return berr(err, ENOMEM, "pod");
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+                const json_t *c;
+                size_t i;
+
+                json_array_foreach (json_object_get(rec, keys[k]), i, c) {
+                        const char *cid = json_string_value(c);
+                        _cleanup_free_ char *st = container_state(s, ctx, cid, NULL);
+
+                        if (!state_active(st))
+                                continue;
+                        fprintf(f,
+                                "\t* removing container %s from pod %s: cannot remove container "
+                                "%s as it is %s - running or paused containers cannot be removed "
+                                "without force: container state improper\n",
+                                cid, rec_str(rec, "id"), cid, st);
+                        n++;
+                }
+        }
+        if (fclose(f) != 0)
+                return berr(err, ENOMEM, "pod");
+        if (n == 0)
+                return 0;
+        (void)berr(err, 0, "%zu error%s occurred:\n%s\n", n, n == 1 ? "" : "s", list);
+        return -EBUSY;
+}
+
 int
 runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *what, bool force,
                    int timeout, struct berr **err)
@@ -860,30 +1046,17 @@ runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *w
         _cleanup_free_ char *vols = NULL, *id = NULL;
         const char *keys[] = {"containers", "initContainers"};
         struct cgroup_system sys = {0};
-        int r = storage_pod_find(s, what, &rec, err);
+        int r = find_record(s, what, &rec, err);
 
         if (r < 0)
-                return r == -ENOENT ? berr(err, ENOENT,
-                                           "no pod with name or ID %s found: no such pod", what)
-                                    : r;
+                return r;
         id = strdup(rec_str(rec, "id"));
         if (!id)
                 return berr(err, ENOMEM, "pod");
         if (!force) {
-                const json_t *c;
-                size_t i;
-
-                json_array_foreach (json_object_get(rec, "containers"), i, c) {
-                        _cleanup_free_ char *st =
-                                container_state(s, ctx, json_string_value(c), NULL);
-                        if (state_active(st))
-                                return berr(err, EBUSY,
-                                            "pod %s has containers that are not ready to be "
-                                            "removed: cannot remove container %.12s as it is "
-                                            "running - running or paused containers cannot be "
-                                            "removed without force",
-                                            what, json_string_value(c));
-                }
+                r = check_removable(s, ctx, rec, err);
+                if (r < 0)
+                        return r;
         }
         /* its containers stopped together, as kubelet does, rather than one after another */
         if (pod_has_running(s, ctx, rec))
@@ -911,50 +1084,73 @@ runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *w
         return storage_pod_remove(s, id, err);
 }
 
-/* podman pod ps' status from the containers' states */
+/*
+ * podman pod ps' status from the states of the containers (init containers
+ * left out, as podman leaves them out) and of the sandbox, which counts as
+ * podman's infra container: "Created" while it runs but nothing was
+ * started yet (a pod just made by `berth pod create`, or kube play
+ * --start=false), as podman's infra container is created and not started
+ * until the pod is.
+ */
 static const char *
 pod_status(const json_t *rec, size_t n, size_t running, size_t exited, size_t created)
 {
         const char *state = rec_str(rec, "state");
+        bool sandbox = state && strcmp(state, "running") == 0;
 
         if (state && strcmp(state, "creating") == 0)
                 return "Created";
-        if (n == 0)
-                return state && strcmp(state, "running") == 0 ? "Running" : "Exited";
+        if (sandbox && !rec_bool(rec, "started") && created == n)
+                return "Created";
+        running += sandbox;
+        exited += !sandbox;
+        n++;
         if (running == n)
                 return "Running";
         if (running > 0)
                 return "Degraded";
-        if (created == n)
-                return "Created";
-        return exited > 0 ? "Exited" : "Stopped";
+        if (exited == n)
+                return "Exited";
+        return exited > 0 ? "Stopped" : "Created";
 }
 
-/* The pod's record with "status" and "containerStates" [{id, name, state}] added */
+/*
+ * The pod's record with "status" and "containerStates" [{id, name, state,
+ * init}] added: its init containers, then its containers.
+ */
 static int
 summarize(struct storage *s, const struct berth_ctx *ctx, json_t *rec)
 {
+        const char *keys[] = {"initContainers", "containers"};
         json_t *states = json_array();
         size_t running = 0, exited = 0, created = 0, n = 0, i;
         const json_t *c;
 
         if (!states)
                 return -ENOMEM;
-        json_array_foreach (json_object_get(rec, "containers"), i, c) {
-                _cleanup_(json_decrefp) json_t *info = NULL;
-                const char *st = "unknown", *name = "";
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++)
+                json_array_foreach (json_object_get(rec, keys[k]), i, c) {
+                        _cleanup_(json_decrefp) json_t *info = NULL;
+                        const char *st = "unknown", *name = "";
+                        bool init = k == 0;
 
-                if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) == 0) {
-                        st = json_string_value(json_object_get(info, "state")) ?: "unknown";
-                        name = json_string_value(json_object_get(info, "name")) ?: "";
+                        if (runtime_inspect(s, ctx, json_string_value(c), &info, NULL) == 0) {
+                                st = json_string_value(json_object_get(info, "state")) ?: "unknown";
+                                name = json_string_value(json_object_get(info, "name")) ?: "";
+                        }
+                        if (json_array_append_new(states,
+                                                  json_pack("{s:O, s:s, s:s, s:b}", "id", c, "name",
+                                                            name, "state", st, "init", init)) < 0) {
+                                json_decref(states);
+                                return -ENOMEM;
+                        }
+                        if (init)
+                                continue;
+                        n++;
+                        running += strcmp(st, "running") == 0;
+                        exited += strcmp(st, "exited") == 0;
+                        created += strcmp(st, "created") == 0;
                 }
-                n++;
-                running += strcmp(st, "running") == 0;
-                exited += strcmp(st, "exited") == 0;
-                created += strcmp(st, "created") == 0;
-                json_array_append_new(
-                        states, json_pack("{s:O, s:s, s:s}", "id", c, "name", name, "state", st));
-        }
         json_object_set_new(rec, "containerStates", states);
         json_object_set_new(rec, "status",
                             json_string(pod_status(rec, n, running, exited, created)));

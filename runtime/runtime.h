@@ -128,22 +128,45 @@ struct runtime_pod_opts {
  */
 int runtime_pod_create(struct storage *s, const struct berth_ctx *ctx,
                        const struct runtime_pod_opts *o, char **ret_id, struct berr **err);
-/* Start a created or stopped pod: its sandbox again, then its containers in order. */
+/*
+ * Start a created or stopped pod: its sandbox again, then its containers in
+ * order. The record says "started" from then on.
+ */
 int runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *what,
                       struct berr **err);
-/* Stop its containers (timeout as runtime_stop), then the sandbox (network torn down). */
+/*
+ * Stop its containers (timeout as runtime_stop), then the sandbox (network
+ * torn down). As kubelet: the containers with a preStop hook run their
+ * hooks side by side (each in a child process), each followed by its stop
+ * signal; the others get their signal at once; all within the grace period.
+ */
 int runtime_pod_stop(struct storage *s, const struct berth_ctx *ctx, const char *what, int timeout,
                      struct berr **err);
-/* Remove a pod and its containers; a running one only with force (stopped first). */
+/*
+ * Remove a pod and its containers. A pod with a container (or init
+ * container) that runs only with force (stopped first); without, -EBUSY
+ * and podman's message naming each such container. A pod whose sandbox
+ * alone runs is removed. -ENOENT: "no pod with name or ID WHAT found: no
+ * such pod".
+ */
 int runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *what, bool force,
                        int timeout, struct berr **err);
-/* Every pod's record with its state worked out and its containers' summaries, newest first. */
+/*
+ * Every pod's record with its state worked out: "status" (podman's:
+ * Created, Running, Degraded, Stopped, Exited; init containers do not
+ * count, and a pod whose sandbox runs but that was never started and has
+ * no container started is Created) and "containerStates", the summaries
+ * {id, name, state, init} of its init containers, then its containers.
+ */
 int runtime_pod_list(struct storage *s, const struct berth_ctx *ctx, json_t **ret,
                      struct berr **err);
 /* podman pod inspect's shape */
 int runtime_pod_inspect(struct storage *s, const struct berth_ctx *ctx, const char *what,
                         json_t **ret, struct berr **err);
-/* The pod's record (name, ID or ID prefix); -ENOENT when there is none. */
+/*
+ * The pod's record (name, ID or ID prefix); -ENOENT when there is none,
+ * with podman's "no pod with name or ID WHAT found: no such pod".
+ */
 int runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **ret,
                      struct berr **err);
 /* Add a created container to the pod's record (kube play, after runtime_create). */

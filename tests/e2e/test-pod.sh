@@ -162,11 +162,12 @@ test_create_ps_inspect_rm() {
 		fail "no cgroup for the pod's --memory"
 	ifindex=$(veth_of "$id")
 
-	# podman's table: its columns, the sandbox counts as running
+	# podman's table: its columns; a pod just made is Created (its sandbox
+	# runs, but nothing was started), as podman's with its infra container
 	run b pod ps
 	expect_rc 0
 	expect_grep '^POD ID        NAME        STATUS      CREATED  *INFRA ID    # OF CONTAINERS$' "$T/out"
-	expect_grep "^${id:0:12}  web         Running     .* ago  *0$" "$T/out"
+	expect_grep "^${id:0:12}  web         Created     .* ago  *0$" "$T/out"
 	run b pod ps -q
 	[ "$(cat "$T/out")" = "$id" ] || fail "pod ps -q: $(cat "$T/out")"
 	run b pod ps --no-trunc --noheading
@@ -179,7 +180,7 @@ test_create_ps_inspect_rm() {
 		"Cgroup,Containers,Created,Id,InfraId,Name,Namespace,Networks,Status,Labels" ] ||
 		fail "pod ps --format json keys: $(cat "$T/ps.json")"
 	[ "$(json "$T/ps.json" 'j[0]["Id"]')" = "$id" ] || fail "Id"
-	[ "$(json "$T/ps.json" 'j[0]["Status"]')" = Running ] || fail "Status"
+	[ "$(json "$T/ps.json" 'j[0]["Status"]')" = Created ] || fail "Status"
 	[ "$(json "$T/ps.json" 'j[0]["Networks"]')" = '["podman"]' ] || fail "Networks"
 	[ "$(json "$T/ps.json" 'j[0]["Labels"]')" = '{"app": "web", "tier": ""}' ] || fail "Labels"
 	[ "$(json "$T/ps.json" 'j[0]["Containers"]')" = '[]' ] || fail "Containers"
@@ -190,7 +191,7 @@ test_create_ps_inspect_rm() {
 	b pod inspect web >"$T/inspect.json"
 	[ "$(json "$T/inspect.json" 'j["Id"]')" = "$id" ] || fail "inspect Id: $(cat "$T/inspect.json")"
 	[ "$(json "$T/inspect.json" 'j["Name"]')" = web ] || fail "inspect Name"
-	[ "$(json "$T/inspect.json" 'j["State"]')" = Running ] || fail "inspect State"
+	[ "$(json "$T/inspect.json" 'j["State"]')" = Created ] || fail "inspect State"
 	[ "$(json "$T/inspect.json" 'j["Hostname"]')" = web.local ] || fail "inspect Hostname"
 	[ "$(json "$T/inspect.json" 'j["NumContainers"]')" = 0 ] || fail "inspect NumContainers"
 	[ "$(json "$T/inspect.json" 'j["Labels"]["app"]')" = web ] || fail "inspect Labels"
@@ -201,7 +202,7 @@ test_create_ps_inspect_rm() {
 		fail "inspect SharedNamespaces"
 	run b pod inspect --format '{{.Name}} {{.State}} {{.NumContainers}}' "${id:0:8}"
 	expect_rc 0
-	[ "$(cat "$T/out")" = "web Running 0" ] || fail "inspect --format: $(cat "$T/out")"
+	[ "$(cat "$T/out")" = "web Created 0" ] || fail "inspect --format: $(cat "$T/out")"
 	# several pods: an array
 	b pod create --name other --network none >/dev/null
 	b pod inspect web other >"$T/two.json"
@@ -236,7 +237,9 @@ test_create_ps_inspect_rm() {
 	run b pod rm -f web
 	expect_rc 0
 	[ "$(cat "$T/out")" = "$id" ] || fail "pod rm printed \"$(cat "$T/out")\""
-	b pod rm other >/dev/null
+	# a pod whose sandbox alone runs goes without --force
+	run b pod rm other
+	expect_rc 0
 	expect_pod_gone "$id" "$pid" "$ifindex" "$port"
 	run b pod ps -q
 	[ ! -s "$T/out" ] || fail "pods left: $(cat "$T/out")"
@@ -303,6 +306,13 @@ test_stop_start_restart() {
 
 test_not_there() {
 	need
+	# --latest with no pod at all: podman's words, and 1 for pod rm
+	run b pod rm --latest
+	expect_rc 1
+	[ "$(cat "$T/err")" = "Error: no such pod" ] || fail "pod rm --latest: $(cat "$T/err")"
+	run b pod stop --latest
+	expect_rc 125
+	[ "$(cat "$T/err")" = "Error: no such pod" ] || fail "pod stop --latest: $(cat "$T/err")"
 	run b pod start nope
 	expect_rc 125
 	[ "$(cat "$T/err")" = "Error: no pod with name or ID nope found: no such pod" ] ||
@@ -323,6 +333,11 @@ test_not_there() {
 	# podman pod rm: 1 for a pod that is not there, nothing with --force
 	run b pod rm nope
 	expect_rc 1
+	[ "$(cat "$T/err")" = "Error: no pod with name or ID nope found: no such pod" ] ||
+		fail "pod rm: $(cat "$T/err")"
+	run b pod exists nope
+	expect_rc 1
+	[ ! -s "$T/err" ] || fail "pod exists printed $(cat "$T/err")"
 	run b pod rm -f nope
 	expect_rc 0
 	[ ! -s "$T/out" ] || fail "pod rm -f nope printed $(cat "$T/out")"
@@ -330,7 +345,7 @@ test_not_there() {
 	b pod create --name real --network none >/dev/null
 	run b pod stop real nope
 	expect_rc 125
-	[ "$(b pod inspect -f '{{.State}}' real)" = Running ] || fail "stop went on past a missing pod"
+	[ "$(b pod inspect -f '{{.State}}' real)" = Created ] || fail "stop went on past a missing pod"
 }
 
 test_command_line_errors() {
@@ -408,13 +423,13 @@ test_ps_formats_filters_sort() {
 	[ "$(cat "$T/out")" = "$(printf 'alpha\nbeta')" ] || fail "--sort name: $(cat "$T/out")"
 	run b pod ps --format 'table {{.Name}}\t{{.Status}}'
 	expect_rc 0
-	[ "$(cat "$T/out")" = "$(printf 'NAME        STATUS\nbeta        Exited\nalpha       Running')" ] ||
+	[ "$(cat "$T/out")" = "$(printf 'NAME        STATUS\nbeta        Exited\nalpha       Created')" ] ||
 		fail "table template: $(cat "$T/out")"
 	run b pod ps --filter name=^al --format '{{.Name}}'
 	[ "$(cat "$T/out")" = alpha ] || fail "--filter name: $(cat "$T/out")"
 	run b pod ps --filter label=team=b --format '{{.Name}}'
 	[ "$(cat "$T/out")" = beta ] || fail "--filter label: $(cat "$T/out")"
-	run b pod ps --filter status=exited --filter status=running -q
+	run b pod ps --filter status=exited --filter status=created -q
 	[ "$(wc -l <"$T/out")" -eq 2 ] || fail "--filter status alternatives: $(cat "$T/out")"
 	run b pod ps --filter status=exited --filter name=alpha -q
 	[ ! -s "$T/out" ] || fail "--filter keys must all match: $(cat "$T/out")"
@@ -596,6 +611,150 @@ test_kube_pod_degraded_and_follow() {
 	timeout 20 "$BERTH" --root "$T/store" --runroot "$T/run" pod logs -f deg | head -1 >/dev/null ||
 		fail "pod logs -f | head hung"
 	run b pod rm -f -t 0 deg
+	expect_rc 0
+	expect_pod_gone "$id" ""
+}
+
+# a pod whose containers run is removed only with --force, with podman's
+# words for each container that runs; nothing of it goes without
+test_kube_pod_rm_refused() {
+	need_kube
+	local id c1 c2 line
+	kube_pod rmr
+	id=$(play rmr)
+	wait_for sh -c "'$BERTH' --root '$T/store' --runroot '$T/run' pod ps | grep -q 'rmr  *Running'"
+	b pod inspect rmr >"$T/inspect.json"
+	c1=$(json "$T/inspect.json" '[c["Id"] for c in j["Containers"] if c["Name"] == "rmr-counter"][0]')
+	c2=$(json "$T/inspect.json" '[c["Id"] for c in j["Containers"] if c["Name"] == "rmr-talker"][0]')
+	run b pod rm rmr
+	expect_rc 125
+	line="as it is running - running or paused containers cannot be removed without force: container state improper"
+	printf 'Error: 2 errors occurred:\n\t* removing container %s from pod %s: cannot remove container %s %s\n\t* removing container %s from pod %s: cannot remove container %s %s\n\n\n' \
+		"$c1" "$id" "$c1" "$line" "$c2" "$id" "$c2" "$line" >"$T/want"
+	cmp -s "$T/err" "$T/want" || fail "pod rm: $(diff -u "$T/want" "$T/err")"
+	[ ! -s "$T/out" ] || fail "pod rm printed $(cat "$T/out")"
+	run b pod exists rmr
+	expect_rc 0
+	[ "$(b pod inspect -f '{{.State}}' rmr)" = Running ] || fail "a refused pod rm touched the pod"
+	# one container stopped: only the other is named
+	b stop -t 0 rmr-talker >/dev/null
+	run b pod rm rmr
+	expect_rc 125
+	expect_grep '^Error: 1 error occurred:$' "$T/err"
+	expect_grep "removing container $c1 from pod $id" "$T/err"
+	expect_no_grep "$c2" "$T/err"
+	run b pod rm -f -t 0 rmr
+	expect_rc 0
+	expect_pod_gone "$id" ""
+}
+
+# kube play --start=false: Created until started; init containers are in
+# the summaries (pod ps --ctr-*, inspect's Containers) but not in the
+# status: a pod whose init container has done its work is Running
+test_kube_init_containers_and_created() {
+	need_kube
+	local id
+	cat >"$T/ini.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ini
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: prep
+    image: $IMG
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo prepared']
+  containers:
+  - name: main
+    image: $IMG
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.1; done']
+EOF
+	b kube play --start=false "$T/ini.yaml" >"$T/play.out" 2>"$T/play.err" ||
+		fail "kube play: $(cat "$T/play.err")"
+	id=$(b pod inspect -f '{{.Id}}' ini)
+	[ "$(b pod inspect -f '{{.State}}' ini)" = Created ] ||
+		fail "not started: $(b pod inspect -f '{{.State}}' ini)"
+	run b pod ps --format '{{.Name}} {{.Status}}'
+	[ "$(cat "$T/out")" = "ini Created" ] || fail "pod ps: $(cat "$T/out")"
+	run b pod start ini
+	expect_rc 0
+	wait_for sh -c "'$BERTH' --root '$T/store' --runroot '$T/run' pod ps | grep -q 'ini  *Running'" ||
+		fail "not Running: $(b pod ps)"
+	run b pod ps --ctr-names --ctr-status --noheading
+	expect_rc 0
+	expect_grep "^${id:0:12}  ini  *Running  .*ini-prep,ini-main  *exited,running$" "$T/out"
+	b pod ps --format json >"$T/ps.json"
+	[ "$(json "$T/ps.json" '[(c["Names"], c["Status"]) for c in j[0]["Containers"]]')" = \
+		'[["ini-prep", "exited"], ["ini-main", "running"]]' ] || fail "pod ps json: $(cat "$T/ps.json")"
+	run b pod ps --filter ctr-names=ini-prep -q
+	[ "$(cat "$T/out")" = "$id" ] || fail "--filter ctr-names of an init container: $(cat "$T/out")"
+	b pod inspect ini >"$T/inspect.json"
+	[ "$(json "$T/inspect.json" '[(c["Name"], c["State"]) for c in j["Containers"]]')" = \
+		'[["ini-prep", "exited"], ["ini-main", "running"]]' ] ||
+		fail "inspect Containers: $(json "$T/inspect.json" 'j["Containers"]')"
+	[ "$(json "$T/inspect.json" 'j["NumContainers"]')" = 2 ] || fail "NumContainers"
+	[ "$(json "$T/inspect.json" 'j["State"]')" = Running ] || fail "inspect State"
+	run b pod rm -f -t 0 ini
+	expect_rc 0
+	expect_pod_gone "$id" ""
+}
+
+# the preStop hooks of a pod's containers run side by side, as kubelet runs
+# them: two hooks of 2 s each take 2 s, not 4
+test_kube_pre_stop_hooks_side_by_side() {
+	need_kube
+	local id start end ms c
+	mkdir -p "$T/hooks"
+	cat >"$T/hooks.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hooks
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 10
+  containers:
+$(for c in one two; do cat <<EOC
+  - name: $c
+    image: $IMG
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.1; done']
+    lifecycle:
+      preStop:
+        exec:
+          command: [sh, -c, 'touch /hooks/$c; sleep 2']
+    volumeMounts: [{name: hooks, mountPath: /hooks}]
+EOC
+done)
+  volumes:
+  - {name: hooks, hostPath: {path: $T/hooks, type: Directory}}
+EOF
+	id=$(play hooks)
+	wait_for sh -c "'$BERTH' --root '$T/store' --runroot '$T/run' pod ps | grep -q 'hooks  *Running'" ||
+		fail "not Running: $(b pod ps)"
+	start=$(date +%s%N)
+	run b pod stop hooks
+	end=$(date +%s%N)
+	expect_rc 0
+	ms=$(((end - start) / 1000000))
+	[ -e "$T/hooks/one" ] || fail "the preStop hook of one did not run"
+	[ -e "$T/hooks/two" ] || fail "the preStop hook of two did not run"
+	[ "$ms" -ge 2000 ] || fail "pod stop took $ms ms: the hooks were not waited for"
+	# each hook touched its file as it began: together, not 2 s apart
+	python3 -c 'import os, sys; sys.exit(abs(os.stat(sys.argv[1]).st_mtime - os.stat(sys.argv[2]).st_mtime) >= 1)' \
+		"$T/hooks/one" "$T/hooks/two" ||
+		fail "the hooks began apart: $(stat -c '%n %.3Y' "$T"/hooks/*)"
+	# the whole stop: the hooks' 2 s and little more (a sanitizer's build is
+	# too slow to say; the hooks' start times above say it there)
+	if ! grep -qa __asan_init "$BERTH"; then
+		[ "$ms" -lt 3500 ] || fail "pod stop took $ms ms: the hooks ran one after another"
+	fi
+	[ "$(b pod inspect -f '{{.State}}' hooks)" = Exited ] || fail "after stop: $(b pod inspect hooks)"
+	[ -z "$(b ps -q)" ] || fail "containers run after pod stop: $(b ps)"
+	run b pod rm hooks
 	expect_rc 0
 	expect_pod_gone "$id" ""
 }

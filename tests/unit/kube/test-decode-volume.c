@@ -301,6 +301,18 @@ test_default_mode(void)
 
         check(d->n_errors == 0);
         check(v->config_map && v->config_map->default_mode.v == 0400);
+        /* a secret's defaultMode, when given, is taken as it is */
+        {
+                static const char ys[] = VOL "    secret:\n"
+                                             "      secretName: tls\n"
+                                             "      defaultMode: 0644\n";
+                _cleanup_(kube_doc_freep) struct kube_doc *ds = read_doc(ys);
+                const struct kube_volume *vs = volume(ds);
+
+                check(ds->n_errors == 0);
+                check(vs->secret && vs->secret->default_mode.set &&
+                      vs->secret->default_mode.v == 0644);
+        }
         /* 644 without the 0 is decimal: Kubernetes refuses it as well */
         check_error(VOL "    configMap:\n"
                         "      name: web\n"
@@ -410,7 +422,8 @@ test_secret(void)
         if (!s || s->n_items != 1)
                 return;
         check_str(s->secret_name, "tls");
-        check(s->default_mode.set && s->default_mode.v == 0644);
+        /* berth's default for a secret: 0400 (a configMap's stays Kubernetes' 0644) */
+        check(s->default_mode.set && s->default_mode.v == 0400);
         check(!s->optional.set);
         check_str(s->items[0].key, "tls.crt");
         check_str(s->items[0].path, "cert.pem");

@@ -691,9 +691,18 @@ test_secret(void)
         check(setup_with(&e, NULL, &spec, NULL, 0, secs, 1, &pv, &err) == 0);
         if (err)
                 fprintf(stderr, "  %s\n", err->msg);
-        /* on a tmpfs, of the machine's memory (no limits) */
+        /* on a tmpfs, of the machine's memory (no limits), its top 0755 (not tmpfs' 1777) */
         check(tmpfs_size(path_in(&e, "s1")) == 16 * MiB);
         check(tmpfs_size(path_in(&e, "s3")) == 16 * MiB);
+        check(mode_of(path_in(&e, "s1")) == 0755);
+        check(mode_of(path_in(&e, "s1/..data")) == 0755);
+        {
+                /* no runAsUser anywhere: root's, as written */
+                struct stat st;
+
+                check(stat(path_in(&e, "s1/password"), &st) == 0 && st.st_uid == 0 &&
+                      st.st_gid == 0);
+        }
         /* 0400 unless a defaultMode says otherwise */
         check_str(content(path_in(&e, "s1/password"), NULL), "pw");
         check(mode_of(path_in(&e, "s1/password")) == 0400);
@@ -739,6 +748,183 @@ test_fs_group(void)
         check(stat(path_in(&e, "e"), &st) == 0 && st.st_gid == 4321 &&
               (st.st_mode & 07777) == 02777);
         pv = podvolumes_free(pv);
+        env_close(&e);
+}
+
+/* The owner and group of path, as "UID:GID"; "?" when it is not there */
+static const char *
+owner_of(const char *path)
+{
+        static char buf[64];
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return "?";
+        snprintf(buf, sizeof(buf), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+        return buf;
+}
+
+/* A Secret's files belong to the user its containers run as, so that a non-root one reads them */
+/* One field changed between two setups of the same spec */
+static void
+set_int(struct kube_opt_int *o, bool set, int64_t v)
+{
+        *o = (struct kube_opt_int){set, v};
+}
+
+static void
+test_secret_owner(void)
+{
+        struct env e = {0};
+        struct berr *err = NULL;
+        struct podvolumes *pv = NULL;
+        struct kube_bytes data[] = {{"password", (const unsigned char *)"pw", 2}};
+        struct kube_secret sec = {.meta = {.name = "db"}, .data = data, .n_data = 1};
+        const struct kube_secret *secs[] = {&sec};
+        struct kube_kv cdata[] = {{"app.conf", "c"}};
+        struct kube_configmap cm = {.meta = {.name = "web"}, .data = cdata, .n_data = 1};
+        const struct kube_configmap *cms[] = {&cm};
+        struct kube_key_to_path items[] = {{.key = "password", .path = "pw", .mode = {true, 0600}}};
+        struct kube_secret_volume plain = {.secret_name = "db"};
+        struct kube_secret_volume moded = {.secret_name = "db", .default_mode = {true, 0444}};
+        struct kube_secret_volume picked = {.secret_name = "db", .items = items, .n_items = 1};
+        struct kube_config_map_volume pcm = {.name = "web"};
+        struct kube_secret_volume psec = {.secret_name = "db"};
+        struct kube_projection sources[] = {{.config_map = &pcm}, {.secret = &psec}};
+        struct kube_projected proj = {.sources = sources, .n_sources = 2};
+        struct kube_volume vols[] = {{.name = "s", .secret = &plain},
+                                     {.name = "m", .secret = &moded},
+                                     {.name = "i", .secret = &picked},
+                                     {.name = "p", .projected = &proj},
+                                     {.name = "other", .secret = &plain}};
+        struct kube_volume_mount vms[] = {{.name = "s", .mount_path = "/s"},
+                                          {.name = "m", .mount_path = "/m"},
+                                          {.name = "i", .mount_path = "/i"},
+                                          {.name = "p", .mount_path = "/p"}};
+        struct kube_volume_mount other_vms[] = {{.name = "other", .mount_path = "/o"}};
+        struct kube_security_context sc_app = {0}, sc_side = {0},
+                                     sc_other = {.run_as_user = {true, 7}};
+        struct kube_container cs[] = {
+                {.name = "app",
+                 .volume_mounts = vms,
+                 .n_volume_mounts = 4,
+                 .security_context = &sc_app},
+                {.name = "side",
+                 .volume_mounts = vms,
+                 .n_volume_mounts = 1,
+                 .security_context = &sc_side},
+                /* mounts none of the volumes above: its user does not count for them */
+                {.name = "other",
+                 .volume_mounts = other_vms,
+                 .n_volume_mounts = 1,
+                 .security_context = &sc_other}};
+        struct kube_pod_security_context psc = {.run_as_user = {true, 1000}};
+        struct kube_pod_spec spec = {.containers = cs,
+                                     .n_containers = 3,
+                                     .volumes = vols,
+                                     .n_volumes = 5,
+                                     .security_context = &psc};
+
+        check(env_open(&e));
+        /* the pod's runAsUser: the files are its user's, still 0400 */
+        check(setup_with(&e, NULL, &spec, cms, 1, secs, 1, &pv, &err) == 0);
+        if (err)
+                fprintf(stderr, "  %s\n", err->msg);
+        err = berr_free(err);
+        check_str(owner_of(path_in(&e, "s/password")), "1000:0");
+        check(mode_of(path_in(&e, "s/password")) == 0400);
+        /* explicit modes exactly, the owner all the same */
+        check(mode_of(path_in(&e, "m/password")) == 0444);
+        check_str(owner_of(path_in(&e, "m/password")), "1000:0");
+        check(mode_of(path_in(&e, "i/pw")) == 0600);
+        check_str(owner_of(path_in(&e, "i/pw")), "1000:0");
+        /* a projected volume: the Secret's file is the user's, the ConfigMap's stays root's */
+        check_str(owner_of(path_in(&e, "p/password")), "1000:0");
+        check(mode_of(path_in(&e, "p/password")) == 0400);
+        check_str(owner_of(path_in(&e, "p/app.conf")), "0:0");
+        /* the directories stay root's, 0755: readable, not writable */
+        check_str(owner_of(path_in(&e, "s/..data")), "0:0");
+        check(mode_of(path_in(&e, "s")) == 0755);
+        /* a volume only "other" mounts: that container's user (7), not the pod's */
+        check_str(owner_of(path_in(&e, "other/password")), "7:0");
+        pv = podvolumes_free(pv);
+
+        /* the containers that mount it agree on a user of their own: theirs */
+        set_int(&sc_app.run_as_user, true, 2000);
+        set_int(&sc_side.run_as_user, true, 2000);
+        check(setup_with(&e, NULL, &spec, cms, 1, secs, 1, &pv, &err) == 0);
+        err = berr_free(err);
+        check_str(owner_of(path_in(&e, "s/password")), "2000:0");
+        /* "m" is mounted by app alone */
+        check_str(owner_of(path_in(&e, "m/password")), "2000:0");
+        pv = podvolumes_free(pv);
+
+        /* they differ: the pod's */
+        set_int(&sc_side.run_as_user, true, 3000);
+        check(setup_with(&e, NULL, &spec, cms, 1, secs, 1, &pv, &err) == 0);
+        err = berr_free(err);
+        check_str(owner_of(path_in(&e, "s/password")), "1000:0");
+        check_str(owner_of(path_in(&e, "m/password")), "2000:0");
+        pv = podvolumes_free(pv);
+
+        /* they differ and the pod has none: root's */
+        set_int(&psc.run_as_user, false, 0);
+        check(setup_with(&e, NULL, &spec, cms, 1, secs, 1, &pv, &err) == 0);
+        err = berr_free(err);
+        check_str(owner_of(path_in(&e, "s/password")), "0:0");
+        pv = podvolumes_free(pv);
+
+        /* with fsGroup: its group, and g+r (0400 becomes 0440); an explicit 0600 too (0640) */
+        set_int(&psc.run_as_user, true, 1000);
+        set_int(&sc_app.run_as_user, false, 0);
+        set_int(&sc_side.run_as_user, false, 0);
+        set_int(&psc.fs_group, true, 4321);
+        check(setup_with(&e, NULL, &spec, cms, 1, secs, 1, &pv, &err) == 0);
+        err = berr_free(err);
+        check_str(owner_of(path_in(&e, "s/password")), "1000:4321");
+        check(mode_of(path_in(&e, "s/password")) == 0440);
+        check(mode_of(path_in(&e, "i/pw")) == 0640);
+        check(mode_of(path_in(&e, "s")) == 02755);
+        pv = podvolumes_free(pv);
+        env_close(&e);
+}
+
+/* A secret volume is a tmpfs or nothing: another file system found there is an error */
+static void
+test_secret_never_on_disk(void)
+{
+        struct env e = {0};
+        struct berr *err = NULL;
+        struct podvolumes *pv = NULL;
+        struct kube_bytes data[] = {{"password", (const unsigned char *)"pw", 2}};
+        struct kube_secret sec = {.meta = {.name = "db"}, .data = data, .n_data = 1};
+        const struct kube_secret *secs[] = {&sec};
+        struct kube_secret_volume sv = {.secret_name = "db"};
+        struct kube_volume vols[] = {{.name = "s", .secret = &sv}};
+        struct kube_pod_spec spec = {.volumes = vols, .n_volumes = 1};
+        char dir[600];
+
+        check(env_open(&e));
+        /* the pod's volume directory, as an earlier setup would have left it */
+        snprintf(dir, sizeof(dir), "%s/pods", e.base);
+        check(mkdir(dir, 0700) == 0);
+        snprintf(dir, sizeof(dir), "%s/pods/p1", e.base);
+        check(mkdir(dir, 0700) == 0);
+        check(mkdir(e.pod, 0700) == 0);
+        snprintf(dir, sizeof(dir), "%s", path_in(&e, "s"));
+        check(mkdir(dir, 0777) == 0);
+        /* ramfs: memory too, but not what berth makes, and not limited in size */
+        if (mount("ramfs", dir, "ramfs", 0, NULL) < 0) {
+                check_skip("no ramfs to mount");
+                env_close(&e);
+                return;
+        }
+        check(setup_with(&e, NULL, &spec, NULL, 0, secs, 1, &pv, &err) < 0);
+        check(err && strstr(err->msg, "another file system is mounted there, expected a tmpfs"));
+        err = berr_free(err);
+        check(access(path_in(&e, "s/password"), F_OK) < 0);
+        pv = podvolumes_free(pv);
+        (void)umount2(dir, MNT_DETACH);
         env_close(&e);
 }
 
@@ -1361,6 +1547,8 @@ main(void)
         RUN(test_configmap_atomic_writer);
         RUN(test_secret);
         RUN(test_fs_group);
+        RUN(test_secret_owner);
+        RUN(test_secret_never_on_disk);
         RUN(test_missing);
         RUN(test_store_fallback);
         RUN(test_downward_api);
