@@ -66,8 +66,8 @@ MONITOR_LDFLAGS := $(if $(SAN),,-static)
 MUSL_CC ?= $(shell command -v musl-gcc 2>/dev/null)
 HELPER_CC := $(if $(SAN),,$(MUSL_CC))
 HELPER_CFLAGS = -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -I. -MMD -MP $(CFLAGS)
-MONITOR_LIB_SRC := runtime/crilog.c runtime/probe.c runtime/probe-sched.c runtime/backoff.c \
-	util/berr.c util/utf8.c
+MONITOR_LIB_SRC := runtime/crilog.c runtime/probe.c runtime/probe-grpc.c runtime/probe-sched.c \
+	runtime/backoff.c util/berr.c util/utf8.c
 HELPER_MONITOR_OBJ := $(addprefix $(BUILD)/musl/,$(MONITOR_SRC:.c=.o) $(MONITOR_LIB_SRC:.c=.o))
 
 .PHONY: all deps check check-only asan fuzz fuzz-run demo man install clean lint format bench

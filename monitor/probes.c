@@ -1,11 +1,11 @@
 /*
  * monitor/probes.c: the monitor's probe driver (see probes.h). Each probe
- * and hook runs in a worker process (runtime/probe.c) whose result comes
- * back through a pipe the monitor polls; the scheduler (runtime/probe-
- * sched.c) says when each probe is due and what its results mean. What the
- * monitor makes of them goes to files berth reads: the readiness to
- * ready_file, the last failure to probe_file, and why the container was
- * killed to the exit file (probes_why()).
+ * and hook runs in a worker process (runtime/probe.c, probe-grpc.c) whose
+ * result comes back through a pipe the monitor polls; the scheduler
+ * (runtime/probe-sched.c) says when each probe is due and what its results
+ * mean. What the monitor makes of them goes to files berth reads: the
+ * readiness to ready_file, the last failure to probe_file, and why the
+ * container was killed to the exit file (probes_why()).
  */
 #include "probes.h"
 
@@ -108,23 +108,34 @@ set_kind(struct probes *p, const char *opt, enum probe_kind kind, bool sleep, st
         if (sleep && p->current < _PROBE_TYPE_MAX)
                 return berr(err, 0, "--sleep: only hooks sleep, not the %s probe",
                             handler_names[p->current]);
+        /* Kubernetes' LifecycleHandler has no grpc */
+        if (kind == PROBE_GRPC && p->current >= _PROBE_TYPE_MAX)
+                return berr(err, 0, "--grpc: only probes call grpc, not the %s hook",
+                            handler_names[p->current]);
         h->has_kind = true;
         h->sleep = sleep;
         h->action.kind = kind;
         return 0;
 }
 
-/* the current handler, which must be an httpGet one */
+/* the current handler, which must be one of that kind (PROBE_HTTP_GET: --http-get) */
 static struct probes_handler_spec *
-http_handler(struct probes *p, const char *opt, struct berr **err)
+kind_handler(struct probes *p, enum probe_kind kind, const char *opt, struct berr **err)
 {
         struct probes_handler_spec *h = p->current >= 0 ? &p->h[p->current] : NULL;
 
-        if (!h || !h->has_kind || h->sleep || h->action.kind != PROBE_HTTP_GET) {
-                (void)berr(err, 0, "--%s: no --http-get before it", opt);
+        if (!h || !h->has_kind || h->sleep || h->action.kind != kind) {
+                (void)berr(err, 0, "--%s: no --%s before it", opt,
+                           kind == PROBE_GRPC ? "grpc" : "http-get");
                 return NULL;
         }
         return h;
+}
+
+static struct probes_handler_spec *
+http_handler(struct probes *p, const char *opt, struct berr **err)
+{
+        return kind_handler(p, PROBE_HTTP_GET, opt, err);
 }
 
 static int
@@ -208,6 +219,20 @@ probes_option(struct probes *p, int opt, const char *arg, struct berr **err)
                                     http ? "http-get" : "tcp-socket", arg);
                 return 0;
         }
+        case PROBES_OPT_GRPC:
+                r = set_kind(p, "grpc", PROBE_GRPC, false, err);
+                if (r < 0)
+                        return r;
+                h = &p->h[p->current];
+                if (parse_port_host(arg, &h->action.port, &h->action.host) < 0)
+                        return berr(err, 0, "--grpc %s: expected PORT[,HOST]", arg);
+                return 0;
+        case PROBES_OPT_GRPC_SERVICE:
+                h = kind_handler(p, PROBE_GRPC, "grpc-service", err);
+                if (!h)
+                        return -EINVAL;
+                h->action.service = arg;
+                return 0;
         case PROBES_OPT_HTTP_PATH:
                 h = http_handler(p, "http-path", err);
                 if (!h)
@@ -287,7 +312,8 @@ probes_prepare(struct probes *p, const struct probes_config *c, struct berr **er
                 if (!h->set)
                         continue;
                 if (!h->has_kind)
-                        return berr(err, 0, "%s: no --exec, --http-get, --tcp-socket or --sleep",
+                        return berr(err, 0,
+                                    "%s: no --exec, --http-get, --tcp-socket, --grpc or --sleep",
                                     handler_names[i]);
                 if (h->sleep)
                         continue;

@@ -14,7 +14,8 @@
  * then what the handler does, for the handler named last:
  *   --exec ARG (once per word of the command), or
  *   --http-get PORT[,HOST] [--http-path PATH] [--http-scheme S] [--http-header NAME:VALUE]...,
- *   --tcp-socket PORT[,HOST], or
+ *   --tcp-socket PORT[,HOST],
+ *   --grpc PORT[,HOST] [--grpc-service NAME] (probes only), or
  *   --sleep SECONDS (hooks only).
  * An exec handler runs `berth --root R --runroot RR exec ID ARG...`.
  */
@@ -49,28 +50,32 @@ enum {
         PROBES_OPT_HTTP_HEADER,
         PROBES_OPT_TCP_SOCKET,
         PROBES_OPT_SLEEP,
+        PROBES_OPT_GRPC,
+        PROBES_OPT_GRPC_SERVICE,
         _PROBES_OPT_END,
 };
 
 /* The monitor's getopt_long table takes these. */
-#define PROBES_LONG_OPTIONS                                                       \
-        {"probe", required_argument, NULL, PROBES_OPT_PROBE},                     \
-                {"post-start", no_argument, NULL, PROBES_OPT_POST_START},         \
-                {"pre-stop", no_argument, NULL, PROBES_OPT_PRE_STOP},             \
-                {"exec", required_argument, NULL, PROBES_OPT_EXEC},               \
-                {"http-get", required_argument, NULL, PROBES_OPT_HTTP_GET},       \
-                {"http-path", required_argument, NULL, PROBES_OPT_HTTP_PATH},     \
-                {"http-scheme", required_argument, NULL, PROBES_OPT_HTTP_SCHEME}, \
-                {"http-header", required_argument, NULL, PROBES_OPT_HTTP_HEADER}, \
-                {"tcp-socket", required_argument, NULL, PROBES_OPT_TCP_SOCKET},   \
-        {                                                                         \
-                "sleep", required_argument, NULL, PROBES_OPT_SLEEP                \
+#define PROBES_LONG_OPTIONS                                                         \
+        {"probe", required_argument, NULL, PROBES_OPT_PROBE},                       \
+                {"post-start", no_argument, NULL, PROBES_OPT_POST_START},           \
+                {"pre-stop", no_argument, NULL, PROBES_OPT_PRE_STOP},               \
+                {"exec", required_argument, NULL, PROBES_OPT_EXEC},                 \
+                {"http-get", required_argument, NULL, PROBES_OPT_HTTP_GET},         \
+                {"http-path", required_argument, NULL, PROBES_OPT_HTTP_PATH},       \
+                {"http-scheme", required_argument, NULL, PROBES_OPT_HTTP_SCHEME},   \
+                {"http-header", required_argument, NULL, PROBES_OPT_HTTP_HEADER},   \
+                {"tcp-socket", required_argument, NULL, PROBES_OPT_TCP_SOCKET},     \
+                {"grpc", required_argument, NULL, PROBES_OPT_GRPC},                 \
+                {"grpc-service", required_argument, NULL, PROBES_OPT_GRPC_SERVICE}, \
+        {                                                                           \
+                "sleep", required_argument, NULL, PROBES_OPT_SLEEP                  \
         }
 
 /* One handler as the command line gave it, and what it runs. */
 struct probes_handler_spec {
         bool set;      /* the container has it */
-        bool has_kind; /* exec, httpGet, tcpSocket or sleep was given */
+        bool has_kind; /* exec, httpGet, tcpSocket, grpc or sleep was given */
         bool sleep;    /* a sleep hook: no run, a wait */
         int64_t sleep_ns;
         const char **cmd; /* exec: the command in the container (the strings are argv's) */

@@ -302,6 +302,12 @@ probes_json(const struct kube_container *c)
                 pj = action_json(c, p->exec, p->http_get, p->tcp_socket);
                 if (!pj)
                         continue;
+                /* GRPCAction: a probe's alone (hooks have none); its port is a number */
+                if (p->grpc)
+                        json_object_set_new(pj, "grpc",
+                                            json_pack("{s:I, s:s?}", "port",
+                                                      (json_int_t)p->grpc->port, "service",
+                                                      p->grpc->service));
                 json_object_set_new(pj, "initialDelaySeconds",
                                     json_integer(p->initial_delay_seconds));
                 json_object_set_new(pj, "periodSeconds", json_integer(p->period_seconds));

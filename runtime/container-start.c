@@ -88,13 +88,15 @@ push_port_host(char ***v, const json_t *h, const char *what, struct berr **err)
 
 /*
  * The monitor's options for one Kubernetes handler (a Probe's or a
- * LifecycleHandler's action): exec, httpGet, tcpSocket, sleep (hooks).
+ * LifecycleHandler's action): exec, httpGet, tcpSocket, grpc (probes),
+ * sleep (hooks).
  */
 static int
 handler_options(char ***v, const json_t *h, const char *what, bool hook, struct berr **err)
 {
         const json_t *exec = json_object_get(h, "exec"), *http = json_object_get(h, "httpGet");
         const json_t *tcp = json_object_get(h, "tcpSocket"), *sleep = json_object_get(h, "sleep");
+        const json_t *grpc = json_object_get(h, "grpc");
         const json_t *e;
         size_t i;
         int r = 0;
@@ -156,11 +158,21 @@ handler_options(char ***v, const json_t *h, const char *what, bool hook, struct 
                 r = strv_push(v, strdup("--sleep"));
                 if (r == 0)
                         r = pushf(v, "%lld", (long long)sec);
-        } else if (json_object_get(h, "grpc")) {
-                return berr(err, EOPNOTSUPP, "%s: grpc probes are not supported", what);
+        } else if (!hook && json_is_object(grpc)) {
+                /* GRPCAction: port and service; the monitor calls 127.0.0.1 in the pod */
+                const char *service = json_string_value(json_object_get(grpc, "service"));
+
+                r = strv_push(v, strdup("--grpc"));
+                if (r == 0)
+                        r = push_port_host(v, grpc, what, err);
+                if (r == 0 && service && service[0]) {
+                        r = strv_push(v, strdup("--grpc-service"));
+                        if (r == 0)
+                                r = strv_push(v, strdup(service));
+                }
         } else {
                 return berr(err, 0, "%s: expected exec, httpGet, tcpSocket%s", what,
-                            hook ? " or sleep" : "");
+                            hook ? " or sleep" : " or grpc");
         }
         return r == -ENOMEM ? berr(err, ENOMEM, "%s", what) : r;
 }

@@ -1,6 +1,6 @@
 /*
  * runtime/probe.c: running one Kubernetes probe (exec, httpGet,
- * tcpSocket) for the pod monitor.
+ * tcpSocket; grpc with probe-grpc.c) for the pod monitor.
  *
  * Each run happens in a worker process forked from the monitor:
  * - the monitor's loop does not stop while a probe waits on its timeout
@@ -48,7 +48,8 @@
 /* how long the monitor waits past the timeout for a worker's answer */
 #define WORKER_GRACE_NS BACKOFF_NSEC_PER_SEC
 /* "127.0.0.1:8080", "[ffff:...:ffff]:65535" */
-#define HOSTPORT_MAX (INET6_ADDRSTRLEN + 8)
+#define HOSTPORT_MAX PROBE_HOSTPORT_MAX
+_Static_assert(HOSTPORT_MAX >= INET6_ADDRSTRLEN + 8, "PROBE_HOSTPORT_MAX is too small");
 /* the request target, after escaping */
 #define TARGET_MAX 4096U
 /* the whole request */
@@ -75,8 +76,8 @@ struct probe_run {
         struct probe_outcome out;
 };
 
-static int64_t
-now_ns(void)
+int64_t
+probe_now_ns(void)
 {
         struct timespec t;
 
@@ -144,21 +145,36 @@ msg_clean(char *s)
         s[out] = '\0';
 }
 
+static void __attribute__((format(printf, 3, 0)))
+voutcome(struct probe_outcome *o, enum probe_result r, const char *fmt, va_list ap)
+{
+        o->result = r;
+        (void)vsnprintf(o->msg, sizeof(o->msg), fmt, ap);
+        msg_clean(o->msg);
+}
+
 static void __attribute__((format(printf, 3, 4)))
 outcome(struct probe_outcome *o, enum probe_result r, const char *fmt, ...)
 {
         va_list ap;
 
-        o->result = r;
         va_start(ap, fmt);
-        (void)vsnprintf(o->msg, sizeof(o->msg), fmt, ap);
+        voutcome(o, r, fmt, ap);
         va_end(ap);
-        msg_clean(o->msg);
 }
 
-/* strerror() the way Go's syscall errors read ("connection refused") */
-static const char *
-go_strerror(int errnum, char buf[64])
+void
+probe_outcome_set(struct probe_outcome *o, enum probe_result r, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        voutcome(o, r, fmt, ap);
+        va_end(ap);
+}
+
+const char *
+probe_strerror(int errnum, char buf[64])
 {
 #ifdef __GLIBC__
         const char *s = strerrordesc_np(errnum);
@@ -278,6 +294,7 @@ static const char *const kind_names[_PROBE_KIND_MAX] = {
         [PROBE_EXEC] = "exec",
         [PROBE_HTTP_GET] = "httpGet",
         [PROBE_TCP_SOCKET] = "tcpSocket",
+        [PROBE_GRPC] = "grpc",
 };
 
 static int
@@ -337,21 +354,25 @@ probe_action_check(const struct probe_action *a, struct berr **err)
                 return check_http(a, err);
         case PROBE_TCP_SOCKET:
                 return check_net(a, err);
+        case PROBE_GRPC:
+                if (a->service && strlen(a->service) > PROBE_GRPC_SERVICE_MAX)
+                        return berr(err, 0, "grpc probe: the service name is longer than %u bytes",
+                                    PROBE_GRPC_SERVICE_MAX);
+                return check_net(a, err);
         default:
-                return berr(err, 0, "probe: kind %d is not exec, httpGet or tcpSocket",
+                return berr(err, 0, "probe: kind %d is not exec, httpGet, tcpSocket or grpc",
                             (int)a->kind);
         }
 }
 
 /* ---- the worker: waiting, connecting ---- */
 
-/* Poll fd for events until deadline: 1 ready, 0 at the deadline, -errno. */
-static int
-wait_fd(int fd, short events, int64_t deadline)
+int
+probe_wait_fd(int fd, short events, int64_t deadline)
 {
         for (;;) {
                 struct pollfd p = {.fd = fd, .events = events};
-                int64_t now = now_ns();
+                int64_t now = probe_now_ns();
                 int n;
 
                 if (now >= deadline)
@@ -385,7 +406,7 @@ dial(const struct addr *ad, int64_t deadline, const char **ret_op)
                 return TAKE_FD(fd);
         if (errno != EINPROGRESS && errno != EINTR)
                 return -errno;
-        r = wait_fd(fd, POLLOUT, deadline);
+        r = probe_wait_fd(fd, POLLOUT, deadline);
         if (r <= 0)
                 return r == 0 ? -ETIMEDOUT : r;
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
@@ -405,7 +426,27 @@ dial_error(char *buf, size_t cap, const struct addr *ad, const char *op, int r)
                 (void)snprintf(buf, cap, "dial tcp %s: i/o timeout", ad->hostport);
         else
                 (void)snprintf(buf, cap, "dial tcp %s: %s: %s", ad->hostport, op,
-                               go_strerror(-r, e));
+                               probe_strerror(-r, e));
+}
+
+int
+probe_connect(const char *host, uint16_t port, int64_t deadline, char hostport[PROBE_HOSTPORT_MAX],
+              char *why, size_t why_cap)
+{
+        const char *op = NULL;
+        struct addr ad;
+        int fd;
+
+        hostport[0] = '\0';
+        if (parse_addr(host, port, &ad) < 0) {
+                (void)snprintf(why, why_cap, "host \"%s\" is not an IP address", host);
+                return -EINVAL;
+        }
+        memcpy(hostport, ad.hostport, sizeof(ad.hostport));
+        fd = dial(&ad, deadline, &op);
+        if (fd < 0)
+                dial_error(why, why_cap, &ad, op, fd);
+        return fd;
 }
 
 static void
@@ -535,10 +576,11 @@ build_request(const struct probe_action *a, const struct addr *ad, const char *t
         return b->overflow ? -E2BIG : 0;
 }
 
-/* Send all of buf before deadline: 0, -ETIMEDOUT, -errno. */
-static int
-send_all(int fd, const char *buf, size_t len, int64_t deadline)
+int
+probe_send_all(int fd, const void *data, size_t len, int64_t deadline)
 {
+        const char *buf = data;
+
         while (len > 0) {
                 ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
                 int r;
@@ -552,7 +594,7 @@ send_all(int fd, const char *buf, size_t len, int64_t deadline)
                         continue;
                 if (errno != EAGAIN)
                         return -errno;
-                r = wait_fd(fd, POLLOUT, deadline);
+                r = probe_wait_fd(fd, POLLOUT, deadline);
                 if (r <= 0)
                         return r == 0 ? -ETIMEDOUT : r;
         }
@@ -594,7 +636,7 @@ run_http(const struct probe_action *a, int64_t deadline, struct probe_outcome *o
                 outcome(o, PROBE_FAILURE, "Get \"%s\": %s", url, why);
                 return;
         }
-        r = send_all(fd, req, rb.len, deadline);
+        r = probe_send_all(fd, req, rb.len, deadline);
         if (r == -ETIMEDOUT) {
                 outcome(o, PROBE_FAILURE, "Get \"%s\": %s", url, TIMEOUT_TEXT);
                 return;
@@ -604,13 +646,13 @@ run_http(const struct probe_action *a, int64_t deadline, struct probe_outcome *o
         for (;;) {
                 ssize_t n;
 
-                r = wait_fd(fd, POLLIN, deadline);
+                r = probe_wait_fd(fd, POLLIN, deadline);
                 if (r == 0) {
                         outcome(o, PROBE_FAILURE, "Get \"%s\": %s", url, TIMEOUT_TEXT);
                         return;
                 }
                 if (r < 0) {
-                        outcome(o, PROBE_ERROR, "Get \"%s\": poll: %s", url, go_strerror(-r, e));
+                        outcome(o, PROBE_ERROR, "Get \"%s\": poll: %s", url, probe_strerror(-r, e));
                         return;
                 }
                 n = recv(fd, resp + len, PROBE_HTTP_READ_MAX - len, 0);
@@ -618,12 +660,12 @@ run_http(const struct probe_action *a, int64_t deadline, struct probe_outcome *o
                         continue;
                 if (n <= 0 && len == 0 && write_err != 0) {
                         outcome(o, PROBE_FAILURE, "Get \"%s\": write tcp %s: write: %s", url,
-                                ad.hostport, go_strerror(write_err, e));
+                                ad.hostport, probe_strerror(write_err, e));
                         return;
                 }
                 if (n < 0) {
                         outcome(o, PROBE_FAILURE, "Get \"%s\": read tcp %s: read: %s", url,
-                                ad.hostport, go_strerror(errno, e));
+                                ad.hostport, probe_strerror(errno, e));
                         return;
                 }
                 len += (size_t)n;
@@ -949,7 +991,7 @@ run_exec(const struct probe_action *a, int64_t deadline, struct probe_outcome *o
         while (!exited) {
                 struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
                                        {.fd = rfd, .events = POLLIN}};
-                int64_t now = now_ns();
+                int64_t now = probe_now_ns();
                 pid_t w = waitpid(pid, &st, WNOHANG);
 
                 if (w == pid || (w < 0 && errno != EINTR)) {
@@ -1022,7 +1064,8 @@ write_all(int fd, const void *buf, size_t len)
 }
 
 static void __attribute__((noreturn))
-worker(const struct probe_action *a, int netns_fd, int64_t deadline, int out_fd, pid_t parent)
+worker(const struct probe_action *a, int netns_fd, int64_t deadline, int64_t timeout_ns, int out_fd,
+       pid_t parent)
 {
         struct probe_outcome o = {.result = PROBE_ERROR};
 
@@ -1036,6 +1079,8 @@ worker(const struct probe_action *a, int netns_fd, int64_t deadline, int out_fd,
                         kind_names[a->kind], strerror(errno));
         } else if (a->kind == PROBE_HTTP_GET) {
                 run_http(a, deadline, &o);
+        } else if (a->kind == PROBE_GRPC) {
+                probe_grpc_run(a, deadline, timeout_ns, &o);
         } else {
                 run_tcp(a, deadline, &o);
         }
@@ -1067,14 +1112,14 @@ probe_start(const struct probe_action *a, int netns_fd, int64_t timeout_ns, stru
                 return berr(err, errno, "%s probe: pipe", kind_names[a->kind]);
         rfd = p[0];
         wfd = p[1];
-        start = now_ns();
+        start = probe_now_ns();
         deadline = timeout_ns > INT64_MAX - start ? INT64_MAX : start + timeout_ns;
         pid = fork();
         if (pid < 0)
                 return berr(err, errno, "%s probe: fork", kind_names[a->kind]);
         if (pid == 0) {
                 (void)close(rfd);
-                worker(a, netns_fd, deadline, wfd, parent);
+                worker(a, netns_fd, deadline, timeout_ns, wfd, parent);
         }
         run->pid = pid;
         /* before the caller's loop can reap it: the pidfd keeps it ours to kill */
@@ -1176,7 +1221,7 @@ probe_run(const struct probe_action *a, int netns_fd, int64_t timeout_ns, struct
                 return r < 0 ? r : -EINVAL;
         for (;;) {
                 struct pollfd p = {.fd = run->fd, .events = POLLIN};
-                int64_t now = now_ns();
+                int64_t now = probe_now_ns();
 
                 if (probe_run_collect(run, now, ret) == 1)
                         return 0;

@@ -2,8 +2,9 @@
  * runtime/probe.h: Kubernetes container probes, run by the pod monitor.
  *
  * Two parts:
- * - runners (probe.c): one probe (exec, httpGet, tcpSocket) run once,
- *   within its timeout, in a worker process the monitor forks, so that the
+ * - runners (probe.c, probe-grpc.c): one probe (exec, httpGet, tcpSocket,
+ *   grpc) run once, within its timeout, in a worker process the monitor
+ *   forks, so that the
  *   monitor's poll() loop goes on writing logs meanwhile and whatever a
  *   container sends is parsed outside the monitor;
  * - the scheduler (probe-sched.c): when each of a container's startup,
@@ -63,6 +64,7 @@ enum probe_kind {
         PROBE_EXEC,
         PROBE_HTTP_GET,
         PROBE_TCP_SOCKET,
+        PROBE_GRPC,
         _PROBE_KIND_MAX,
         _PROBE_KIND_INVALID = -EINVAL,
 };
@@ -92,7 +94,7 @@ struct probe_action {
         const char *label;
 
         /*
-         * httpGet, tcpSocket: host is a numeric IPv4 or IPv6 address;
+         * httpGet, tcpSocket, grpc: host is a numeric IPv4 or IPv6 address;
          * names are refused (the monitor has no resolver). NULL or "":
          * 127.0.0.1, where kubelet uses the pod IP: inside the pod's network
          * namespace the loopback address reaches the same listeners, those
@@ -117,6 +119,14 @@ struct probe_action {
         const char *path;
         const struct probe_http_header *headers;
         size_t n_headers;
+
+        /*
+         * grpc: the service asked about in grpc.health.v1.Health/Check (NULL
+         * or "": the server as a whole), at most PROBE_GRPC_SERVICE_MAX bytes.
+         * The call goes over cleartext HTTP/2 (h2c with prior knowledge), as
+         * kubelet makes it: there is no TLS for grpc probes either.
+         */
+        const char *service;
 };
 
 /* A result's message: what kubelet would put in the probe's event, cut to fit. */
@@ -135,8 +145,9 @@ struct probe_outcome {
 
 /*
  * Check an action before it is run: a kind in range, exec with an argv,
- * httpGet/tcpSocket with a port and a numeric host, HTTP headers without
- * CR, LF or other controls. Returns 0, -EINVAL, or -EOPNOTSUPP for an HTTPS
+ * httpGet/tcpSocket/grpc with a port and a numeric host, HTTP headers
+ * without CR, LF or other controls, a grpc service of at most
+ * PROBE_GRPC_SERVICE_MAX bytes. Returns 0, -EINVAL, or -EOPNOTSUPP for an HTTPS
  * httpGet; *err says what. probe_start() checks the same, so the monitor
  * can check its probes once when it starts and report them.
  */
@@ -146,7 +157,7 @@ struct probe_run;
 
 /*
  * Start running a probe in a worker process (forked here; no exec for
- * httpGet and tcpSocket). netns_fd: an open /proc/PID/ns/net of the
+ * httpGet, tcpSocket and grpc). netns_fd: an open /proc/PID/ns/net of the
  * container, which the worker enters (setns) to connect; negative: the
  * monitor's own network namespace (hostNetwork pods). The monitor itself
  * never changes namespace. Unused by exec, which runs whatever argv says.
@@ -233,6 +244,135 @@ int probe_http_parse(const char *buf, size_t len, struct probe_http_head *ret);
  */
 int probe_http_outcome(const char *url, const char *buf, size_t len, bool eof,
                        struct probe_outcome *ret);
+
+/* ---------------------------------------------------------------- grpc */
+
+/* How long a grpc probe's service may be (it goes in one HTTP/2 DATA frame). */
+#define PROBE_GRPC_SERVICE_MAX 4096U
+
+/* How much of the server's side of the connection a grpc probe reads. */
+#define PROBE_GRPC_READ_MAX (16U * 1024U)
+
+/* PING frames whose payload probe_grpc_parse() keeps, to be answered */
+#define PROBE_GRPC_PINGS_MAX 4U
+
+/* HealthCheckResponse.ServingStatus */
+enum {
+        PROBE_GRPC_UNKNOWN = 0,
+        PROBE_GRPC_SERVING = 1,
+        PROBE_GRPC_NOT_SERVING = 2,
+        PROBE_GRPC_SERVICE_UNKNOWN = 3,
+};
+
+/* How the server ended the call, as probe_grpc_parse() finds it. */
+enum probe_grpc_end {
+        PROBE_GRPC_RESPONSE,    /* a HealthCheckResponse came: status */
+        PROBE_GRPC_NO_RESPONSE, /* the stream ended without one (trailers only: an error) */
+        PROBE_GRPC_RESET,       /* RST_STREAM on the call's stream: error_code */
+        PROBE_GRPC_GOAWAY,      /* GOAWAY leaving the call unanswered: error_code */
+        _PROBE_GRPC_END_MAX,
+        _PROBE_GRPC_END_INVALID = -EINVAL,
+};
+
+/* What probe_grpc_parse() finds in the bytes a server sent. */
+struct probe_grpc_response {
+        enum probe_grpc_end end; /* with 0 */
+        int32_t status;          /* PROBE_GRPC_RESPONSE: HealthCheckResponse.status */
+        uint32_t error_code;     /* PROBE_GRPC_RESET, PROBE_GRPC_GOAWAY: HTTP/2's */
+        const char *what;        /* -EBADMSG: what is wrong (a static string) */
+        /* in every case, what the client owes the server: */
+        uint32_t settings;                    /* SETTINGS frames but ACKs: each wants an ACK */
+        uint32_t pings;                       /* PING frames but ACKs: each wants an ACK */
+        size_t ping_at[PROBE_GRPC_PINGS_MAX]; /* the first ones' 8 bytes: buf + ping_at[i] */
+};
+
+/*
+ * The request of a grpc probe, all the client sends at once: the HTTP/2
+ * client preface, a SETTINGS frame (server push off), a HEADERS frame for
+ * stream 1 (HPACK literals, neither indexed nor Huffman-coded: :method
+ * POST, :scheme http, :path /grpc.health.v1.Health/Check, :authority,
+ * content-type application/grpc, te trailers, user-agent PROBE_USER_AGENT)
+ * and a DATA frame ending the stream with the HealthCheckRequest (service
+ * NULL or "": the empty message). authority: "host:port". Writes it to
+ * buf (cap bytes) and returns its length, or -E2BIG.
+ */
+ssize_t probe_grpc_request(const char *authority, const char *service, uint8_t *buf, size_t cap);
+
+/*
+ * Parse the first len bytes a server sent on a grpc probe's connection:
+ * HTTP/2 frames (the first one SETTINGS, none over 16384 bytes, each taken
+ * only once all of it is in), up to the end of stream 1. DATA of stream 1
+ * carries the gRPC message (a flag byte, which must be 0, a 4-byte length,
+ * a HealthCheckResponse). WINDOW_UPDATE, PRIORITY, frames of other streams
+ * and of unknown types are skipped. Returns 0 when the call ended (ret->end
+ * says how), -EAGAIN when buf is a valid start, -EBADMSG when it cannot be
+ * (ret->what says why: not HTTP/2, a malformed frame or message); the
+ * SETTINGS and PING frames to answer are counted in every case.
+ */
+int probe_grpc_parse(const uint8_t *buf, size_t len, struct probe_grpc_response *ret);
+
+/*
+ * What a grpc probe concludes from the first len bytes a server sent
+ * (len <= PROBE_GRPC_READ_MAX; eof: the server closed the connection
+ * after them), in kubelet's words: success for SERVING; failure for any
+ * other status ("service unhealthy (responded with "NOT_SERVING")"), a
+ * stream reset or ended without a response, a malformed response, a
+ * connection closed before the response, or PROBE_GRPC_READ_MAX bytes read
+ * without one. Returns 1 and *ret when the bytes decide it, 0 when more are
+ * needed; *resp is probe_grpc_parse()'s in both cases.
+ */
+int probe_grpc_outcome(const uint8_t *buf, size_t len, bool eof, struct probe_grpc_response *resp,
+                       struct probe_outcome *ret);
+
+/*
+ * Go's time.Duration.String() of ns (kubelet's "%v" of a timeout: "1s",
+ * "1m30s", "500ms") into buf.
+ */
+void probe_go_duration(int64_t ns, char *buf, size_t cap);
+
+/*
+ * A grpc probe run in the worker, already in the container's network
+ * namespace: connect, send probe_grpc_request(), answer the server's
+ * SETTINGS and PING, read until probe_grpc_outcome() decides, all before
+ * deadline (timeout_ns after the start: for messages).
+ */
+void probe_grpc_run(const struct probe_action *a, int64_t deadline, int64_t timeout_ns,
+                    struct probe_outcome *ret);
+
+/* ------------------------------------ the runners' shared parts (probe.c) */
+
+/* "127.0.0.1:8080", "[ffff:...:ffff]:65535" and a NUL */
+#define PROBE_HOSTPORT_MAX 56
+
+/* CLOCK_MONOTONIC in nanoseconds */
+int64_t probe_now_ns(void);
+
+/*
+ * Set *o to r and the message fmt formats, cut to fit, made printable
+ * (runs of controls and spaces become one space, invalid UTF-8 '?').
+ */
+void probe_outcome_set(struct probe_outcome *o, enum probe_result r, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* strerror(errnum) the way Go's syscall errors read ("connection refused"), in buf */
+const char *probe_strerror(int errnum, char buf[64]);
+
+/*
+ * A TCP connection to host (an action's host: NULL or "" is 127.0.0.1) and
+ * port, made before deadline, as the tcpSocket and httpGet probes make it.
+ * hostport gets Go's net.JoinHostPort(host, port) ("" for a host that is
+ * no IP address). Returns the fd (non-blocking, close-on-exec), or -errno
+ * (-ETIMEDOUT at the deadline, -EINVAL for such a host) with why: Go's
+ * dial error ("dial tcp 127.0.0.1:8080: connect: connection refused").
+ */
+int probe_connect(const char *host, uint16_t port, int64_t deadline,
+                  char hostport[PROBE_HOSTPORT_MAX], char *why, size_t why_cap);
+
+/* Poll fd for events until deadline: 1 ready, 0 at the deadline, -errno. */
+int probe_wait_fd(int fd, short events, int64_t deadline);
+
+/* Send all of buf on the non-blocking socket fd before deadline: 0, -ETIMEDOUT, -errno. */
+int probe_send_all(int fd, const void *buf, size_t len, int64_t deadline);
 
 /* ---------------------------------------------------------------- scheduler */
 

@@ -636,9 +636,8 @@ EOF
 	[ ! -e "$T/hp/y" ] || fail "a readOnly mount was written"
 	[ -d "$T/new/dir" ] || fail "DirectoryOrCreate did not make $T/new/dir"
 	# configMap with items and a mode; secret files; read-only. A secret
-	# volume without defaultMode gets Kubernetes' default, 0644: kube/
-	# fills it in when decoding (reconcile/podvolumes.c's 0400 is for a
-	# volume whose defaultMode is unset, which a decoded one never is)
+	# volume without defaultMode gets berth's default, 0400 (Kubernetes
+	# says 0644): its files are for the user the pod runs as
 	run b exec vols-writer sh -c 'cat /cfg/sub/one.txt; echo; stat -L -c "%a %n" /cfg/sub/one.txt; ls /cfg
 		cat /etc/one.conf; echo; cat /sec/password; echo; stat -L -c "%a %n" /sec/password /sec2/user
 		touch /cfg/new; echo rc=$?'
@@ -646,7 +645,7 @@ EOF
 	expect_grep '^600 /cfg/sub/one.txt$' "$T/out"
 	expect_no_grep '^k2$' "$T/out"
 	expect_grep '^hunter2$' "$T/out"
-	expect_grep '^644 /sec/password$' "$T/out"
+	expect_grep '^400 /sec/password$' "$T/out"
 	expect_grep '^440 /sec2/user$' "$T/out"
 	expect_grep '^rc=1$' "$T/out"
 	[ "$(b exec vols-writer cat /etc/one.conf)" = v1 ] || fail "subPath k1 of a configMap: $(b exec vols-writer cat /etc/one.conf)"
@@ -666,6 +665,92 @@ EOF
 	expect_rc 0
 	expect_nothing_left
 	[ -f "$T/hp/out" ] || fail "kube down removed a hostPath's files"
+}
+
+# Secret volumes: 0400 by default, owned by the user the pod runs as (so a
+# container that is not root reads them), on a tmpfs whose top is 0755;
+# explicit modes taken as they are; with fsGroup, its group and g+r
+test_volume_secret_owner_and_modes() {
+	need
+	write_objects "$T/objects.yaml"
+	cat >"$T/sec.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sec
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 1000
+  containers:
+  - name: c
+    image: $IMG
+    command: $SLEEPER
+    volumeMounts:
+    - {name: plain, mountPath: /plain}
+    - {name: moded, mountPath: /moded}
+    - {name: picked, mountPath: /picked}
+  volumes:
+  - {name: plain, secret: {secretName: s}}
+  - {name: moded, secret: {secretName: s, defaultMode: 0444}}
+  - name: picked
+    secret:
+      secretName: s
+      items: [{key: user, path: u, mode: 0600}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: fsg
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    fsGroup: 2000
+  containers:
+  - name: a
+    image: $IMG
+    command: $SLEEPER
+    securityContext: {runAsUser: 1001}
+    volumeMounts: [{name: s, mountPath: /s}]
+  - name: b
+    image: $IMG
+    command: $SLEEPER
+    securityContext: {runAsUser: 1002}
+    volumeMounts: [{name: s, mountPath: /s}]
+  volumes:
+  - {name: s, secret: {secretName: s}}
+EOF
+	run b kube play "$T/objects.yaml" "$T/sec.yaml"
+	expect_rc 0
+	remember_pods
+	# the pod's user reads its secrets; nobody else could
+	run b exec sec-c sh -c 'id -u; cat /plain/password; echo; cat /picked/u; echo
+		stat -L -c "%a %u %n" /plain/password /moded/password /moded/user /picked/u
+		stat -c "dir %a %u" /plain; grep " /plain " /proc/mounts; echo x >/plain/new; echo rc=$?'
+	expect_rc 0
+	expect_grep '^1000$' "$T/out"
+	expect_grep '^hunter2$' "$T/out"
+	expect_grep '^admin$' "$T/out"
+	expect_grep '^400 1000 /plain/password$' "$T/out"
+	expect_grep '^444 1000 /moded/password$' "$T/out"
+	expect_grep '^444 1000 /moded/user$' "$T/out"
+	expect_grep '^600 1000 /picked/u$' "$T/out"
+	expect_grep '^dir 755 0$' "$T/out"
+	expect_grep ' /plain tmpfs ' "$T/out"
+	expect_grep '^rc=1$' "$T/out"
+	# two users and no pod user: root's, group fsGroup, 0440: both read it through the group
+	run b exec fsg-a sh -c 'id -u; stat -L -c "%a %u %g" /s/password; cat /s/password'
+	expect_rc 0
+	expect_grep '^1001$' "$T/out"
+	expect_grep '^440 0 2000$' "$T/out"
+	expect_grep '^hunter2$' "$T/out"
+	run b exec fsg-b cat /s/user
+	expect_rc 0
+	[ "$(cat "$T/out")" = admin ] || fail "fsg-b reads: $(cat "$T/out")"
+	run b kube down "$T/objects.yaml" "$T/sec.yaml"
+	expect_rc 0
+	expect_nothing_left
 }
 
 test_volume_hostpath_missing_directory() {

@@ -524,7 +524,7 @@ test_action_check(void)
         a = (struct probe_action){.kind = PROBE_EXEC};
         check_refused(&a, -EINVAL, "exec probe: no command");
         a = (struct probe_action){.kind = _PROBE_KIND_MAX};
-        check_refused(&a, -EINVAL, "probe: kind 3 is not exec, httpGet or tcpSocket");
+        check_refused(&a, -EINVAL, "probe: kind 4 is not exec, httpGet, tcpSocket or grpc");
 
         /* what is fine */
         a = (struct probe_action){
