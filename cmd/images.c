@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "storage/storage.h"
+#include "system-info.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
 
@@ -361,7 +362,8 @@ static void
 system_help(FILE *f)
 {
         fputs("Usage: berth system COMMAND\n\nCommands:\n"
-              "  df         Show the disk space the store uses\n",
+              "  df         Show the disk space the store uses\n"
+              "  info       Show the host, the store and the shared store\n",
               f);
 }
 
@@ -370,6 +372,7 @@ cmd_system(struct berth_ctx *ctx, int argc, char **argv)
 {
         static const struct berth_cmd system_commands[] = {
                 {"df", "Show disk usage", system_df},
+                {"info", "Show the host, the store and the shared store", cmd_system_info},
                 {NULL, NULL, NULL},
         };
         return cmd_dispatch(ctx, "system", system_commands, argc - 1, argv + 1, system_help);

@@ -381,7 +381,15 @@ _berth() {
                 ;;
         system)
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "df"
+                        _berth_opts "df info"
+                elif [[ ${words[cmd_at + 1]} = info ]]; then
+                        case $prev in
+                        -f | --format)
+                                _berth_opts "$_berth_formats"
+                                return
+                                ;;
+                        esac
+                        [[ $cur != -* ]] || _berth_opts "--format --help -f -h"
                 fi
                 ;;
         login)

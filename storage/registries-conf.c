@@ -1,11 +1,9 @@
 /*
- * storage/registries-conf.c: containers-registries.conf(5), read by a small
- * strict reader of the TOML subset these files use (no C TOML library is
- * packaged in Debian): comments, key = value with basic and literal strings,
- * booleans, integers and arrays of strings, [tables], [[arrays.of.tables]]
- * and quoted keys. Anything else (multi-line strings, floats, dates, inline
- * tables, dotted keys, duplicate keys, a table defined twice, unknown keys)
- * is an error naming file:line:col.
+ * storage/registries-conf.c: containers-registries.conf(5), read by
+ * util/toml.c's strict reader of the TOML subset these files use. What the
+ * syntax does not refuse and this file does (duplicate keys, a table defined
+ * twice, unknown keys and tables, wrong types) is an error naming
+ * file:line:col too.
  *
  * What the settings mean, how files merge and how prefixes match follow
  * containers/image's pkg/sysregistriesv2, so berth and podman read one file
@@ -28,7 +26,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/quote.h"
-#include "util/utf8.h"
+#include "util/toml.h"
 
 /* registries.conf files are a few KiB; this only stops a runaway read */
 #define CONF_SIZE_MAX ((size_t)4 << 20)
@@ -88,40 +86,6 @@ quoted(const char *s)
         return quote_escape(s, QUOTE_MAX);
 }
 
-/* ---- the TOML reader ---- */
-
-enum tval_type {
-        TV_STRING,
-        TV_BOOL,
-        TV_INT,
-        TV_ARRAY,
-};
-
-struct tstr {
-        char *s;
-        size_t off; /* where it starts in the file, for messages */
-};
-
-struct tval {
-        enum tval_type type;
-        size_t off;
-        char *str;
-        bool b;
-        int64_t i;
-        struct tstr *items;
-        size_t n_items;
-};
-
-static void
-tval_done(struct tval *v)
-{
-        free(v->str);
-        for (size_t i = 0; i < v->n_items; i++)
-                free(v->items[i].s);
-        free(v->items);
-        memset(v, 0, sizeof(*v));
-}
-
 enum table {
         TABLE_ROOT,
         TABLE_ALIASES,
@@ -179,15 +143,13 @@ static const char *const no_keys[] = {NULL};
 struct v1_list {
         bool set;
         size_t off; /* of its key */
-        struct tstr *items;
+        struct toml_item *items;
         size_t n;
 };
 
 /* One file being read, and what it says before it is merged. */
 struct reader {
-        const char *buf;
-        size_t len, pos;
-        const char *name;
+        struct toml_src src;
         bool force_v2; /* a drop-in: the v1 format is refused */
         struct berr **err;
 
@@ -215,29 +177,6 @@ reader_done(struct reader *rd)
         }
 }
 
-/* line and column (1-based, in characters) of byte offset off */
-static void
-locate(const struct reader *rd, size_t off, unsigned *ret_line, unsigned *ret_col)
-{
-        unsigned line = 1, col = 1;
-        size_t i = 0;
-
-        if (rd->len >= 3 && memcmp(rd->buf, "\xef\xbb\xbf", 3) == 0)
-                i = 3; /* a byte order mark is no column */
-        for (; i < off && i < rd->len; i++) {
-                unsigned char c = (unsigned char)rd->buf[i];
-
-                if (c == '\n') {
-                        line++;
-                        col = 1;
-                } else if ((c & 0xc0) != 0x80) {
-                        col++; /* UTF-8 continuation bytes belong to the character before */
-                }
-        }
-        *ret_line = line;
-        *ret_col = col;
-}
-
 static int rd_fail(struct reader *rd, size_t off, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
@@ -245,510 +184,25 @@ static int rd_fail(struct reader *rd, size_t off, const char *fmt, ...)
 static int
 rd_fail(struct reader *rd, size_t off, const char *fmt, ...)
 {
-        _cleanup_free_ char *what = NULL;
-        unsigned line, col;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&what, fmt, ap);
+        r = toml_failv(rd->err, &rd->src, off, fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                what = NULL;
-                return berr(rd->err, ENOMEM, "%s", rd->name);
-        }
-        locate(rd, off, &line, &col);
-        return berr(rd->err, 0, "%s:%u:%u: %s", rd->name, line, col, what);
+        return r;
 }
 
 static int
 rd_oom(struct reader *rd)
 {
-        return berr(rd->err, ENOMEM, "%s", rd->name);
-}
-
-static bool
-at_end(const struct reader *rd)
-{
-        return rd->pos >= rd->len;
-}
-
-static char
-cur(const struct reader *rd)
-{
-        return at_end(rd) ? '\0' : rd->buf[rd->pos];
-}
-
-static bool
-looking_at(const struct reader *rd, const char *s)
-{
-        size_t n = strlen(s);
-
-        return rd->pos <= rd->len && rd->len - rd->pos >= n && memcmp(rd->buf + rd->pos, s, n) == 0;
-}
-
-static void
-skip_ws(struct reader *rd)
-{
-        while (!at_end(rd) && (cur(rd) == ' ' || cur(rd) == '\t'))
-                rd->pos++;
-}
-
-/* TOML: no control character but tab in a comment or a string */
-static bool
-is_control(unsigned char c)
-{
-        return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
-/* a comment from '#' to the end of its line (the newline is left) */
-static int
-skip_comment(struct reader *rd)
-{
-        while (!at_end(rd) && cur(rd) != '\n' && cur(rd) != '\r') {
-                if (is_control((unsigned char)cur(rd)))
-                        return rd_fail(rd, rd->pos, "control character 0x%02x in a comment",
-                                       (unsigned char)cur(rd));
-                rd->pos++;
-        }
-        return 0;
-}
-
-/* a newline, "\n" or "\r\n"; false (pos unmoved) when there is none */
-static bool
-take_newline(struct reader *rd)
-{
-        if (cur(rd) == '\n') {
-                rd->pos++;
-                return true;
-        }
-        if (looking_at(rd, "\r\n")) {
-                rd->pos += 2;
-                return true;
-        }
-        return false;
-}
-
-/* what may follow a value or header: spaces, a comment, then a newline or the end */
-static int
-end_of_line(struct reader *rd)
-{
-        int r;
-
-        skip_ws(rd);
-        if (cur(rd) == '#') {
-                r = skip_comment(rd);
-                if (r < 0)
-                        return r;
-        }
-        if (at_end(rd) || take_newline(rd))
-                return 0;
-        if (cur(rd) == '\r')
-                return rd_fail(rd, rd->pos, "a carriage return must be followed by a newline");
-        return rd_fail(rd, rd->pos, "expected the end of the line");
-}
-
-/* inside an array: spaces, newlines and comments */
-static int
-skip_blank(struct reader *rd)
-{
-        int r;
-
-        for (;;) {
-                skip_ws(rd);
-                if (cur(rd) == '#') {
-                        r = skip_comment(rd);
-                        if (r < 0)
-                                return r;
-                }
-                if (!take_newline(rd))
-                        break;
-        }
-        if (cur(rd) == '\r')
-                return rd_fail(rd, rd->pos, "a carriage return must be followed by a newline");
-        return 0;
-}
-
-struct sbuf {
-        char *s;
-        size_t len, cap;
-};
-
-static int
-sbuf_put(struct sbuf *b, const char *s, size_t n)
-{
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 32;
-                char *ns;
-
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                ns = realloc(b->s, cap);
-                if (!ns)
-                        return -ENOMEM;
-                b->s = ns;
-                b->cap = cap;
-        }
-        memcpy(b->s + b->len, s, n);
-        b->len += n;
-        b->s[b->len] = '\0';
-        return 0;
-}
-
-static int
-hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* \uXXXX or \UXXXXXXXX at pos (after the backslash), into b as UTF-8 */
-static int
-unicode_escape(struct reader *rd, size_t esc_off, size_t digits, struct sbuf *b)
-{
-        uint32_t cp = 0;
-        char u[4];
-        size_t n;
-
-        for (size_t i = 0; i < digits; i++) {
-                int h = hex_value(cur(rd));
-
-                if (h < 0)
-                        return rd_fail(rd, esc_off, "\\%c needs %zu hexadecimal digits",
-                                       digits == 4 ? 'u' : 'U', digits);
-                cp = cp << 4 | (uint32_t)h;
-                rd->pos++;
-        }
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return rd_fail(rd, esc_off, "\\%c escape of U+%04X: not a Unicode scalar value",
-                               digits == 4 ? 'u' : 'U', (unsigned)cp);
-        /* a C string ends at the first NUL: it would cut the value short */
-        if (cp == 0)
-                return rd_fail(rd, esc_off, "a NUL character is not allowed");
-        if (cp < 0x80) {
-                u[0] = (char)cp;
-                n = 1;
-        } else if (cp < 0x800) {
-                u[0] = (char)(0xc0 | cp >> 6);
-                u[1] = (char)(0x80 | (cp & 0x3f));
-                n = 2;
-        } else if (cp < 0x10000) {
-                u[0] = (char)(0xe0 | cp >> 12);
-                u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-                u[2] = (char)(0x80 | (cp & 0x3f));
-                n = 3;
-        } else {
-                u[0] = (char)(0xf0 | cp >> 18);
-                u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-                u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-                u[3] = (char)(0x80 | (cp & 0x3f));
-                n = 4;
-        }
-        return sbuf_put(b, u, n) < 0 ? rd_oom(rd) : 0;
-}
-
-/* A "basic" or 'literal' string at pos, on one line. */
-static int
-parse_string(struct reader *rd, char **ret)
-{
-        struct sbuf b = {};
-        size_t start = rd->pos;
-        char quote = cur(rd);
-        int r = 0;
-
-        if ((quote == '"' && looking_at(rd, "\"\"\"")) || (quote == '\'' && looking_at(rd, "'''")))
-                return rd_fail(rd, start, "multi-line strings are not supported");
-        rd->pos++;
-        if (sbuf_put(&b, "", 0) < 0)
-                return rd_oom(rd);
-        for (;;) {
-                unsigned char c = (unsigned char)cur(rd);
-                size_t esc;
-                char e;
-
-                if (at_end(rd) || c == '\n' || c == '\r') {
-                        r = rd_fail(rd, start, "unterminated string");
-                        break;
-                }
-                if (c == (unsigned char)quote) {
-                        rd->pos++;
-                        break;
-                }
-                if (is_control(c)) {
-                        r = rd_fail(rd, rd->pos, "control character 0x%02x in a string", c);
-                        break;
-                }
-                if (c != '\\' || quote == '\'') {
-                        rd->pos++;
-                        if (sbuf_put(&b, (const char *)&c, 1) < 0) {
-                                r = rd_oom(rd);
-                                break;
-                        }
-                        continue;
-                }
-                esc = rd->pos++;
-                e = cur(rd);
-                rd->pos++;
-                switch (e) {
-                case 'b':
-                        r = sbuf_put(&b, "\b", 1);
-                        break;
-                case 't':
-                        r = sbuf_put(&b, "\t", 1);
-                        break;
-                case 'n':
-                        r = sbuf_put(&b, "\n", 1);
-                        break;
-                case 'f':
-                        r = sbuf_put(&b, "\f", 1);
-                        break;
-                case 'r':
-                        r = sbuf_put(&b, "\r", 1);
-                        break;
-                case '"':
-                        r = sbuf_put(&b, "\"", 1);
-                        break;
-                case '\\':
-                        r = sbuf_put(&b, "\\", 1);
-                        break;
-                case 'u':
-                        r = unicode_escape(rd, esc, 4, &b);
-                        break;
-                case 'U':
-                        r = unicode_escape(rd, esc, 8, &b);
-                        break;
-                default:
-                        rd->pos = esc; /* an escape at the end of the input is not past it */
-                        r = rd_fail(rd, esc, "invalid escape sequence in a string");
-                        break;
-                }
-                if (r == -ENOMEM)
-                        r = rd_oom(rd);
-                if (r < 0)
-                        break;
-        }
-        if (r < 0) {
-                free(b.s);
-                return r;
-        }
-        *ret = b.s;
-        return 0;
+        return berr(rd->err, ENOMEM, "%s", rd->src.name);
 }
 
 static bool
 streq_ptr(const char *a, const char *b)
 {
         return a && b && strcmp(a, b) == 0;
-}
-
-static bool
-is_bare_key_char(char c)
-{
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
-}
-
-/* A bare or quoted key at pos. */
-static int
-parse_key(struct reader *rd, char **ret)
-{
-        size_t start = rd->pos;
-
-        if (cur(rd) == '"' || cur(rd) == '\'')
-                return parse_string(rd, ret);
-        while (!at_end(rd) && is_bare_key_char(cur(rd)))
-                rd->pos++;
-        if (rd->pos == start)
-                return rd_fail(rd, start, "expected a key");
-        *ret = strndup(rd->buf + start, rd->pos - start);
-        return *ret ? 0 : rd_oom(rd);
-}
-
-static bool
-is_number_char(char c)
-{
-        return is_bare_key_char(c) || c == '+' || c == '.' || c == ':';
-}
-
-/* [+-]?(0|[1-9](_?[0-9])*), or 0x, 0o, 0b with digits of the base and '_' between */
-static int
-parse_integer(struct reader *rd, const char *t, size_t n, size_t off, int64_t *ret)
-{
-        unsigned base = 10;
-        bool neg = false, any = false, after_digit = false;
-        uint64_t v = 0, limit;
-        size_t i = 0;
-
-        if (n > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'o' || t[1] == 'b')) {
-                base = t[1] == 'x' ? 16 : t[1] == 'o' ? 8 : 2;
-                i = 2;
-        } else if (t[0] == '+' || t[0] == '-') {
-                neg = t[0] == '-';
-                i = 1;
-        }
-        if (base == 10 && n - i > 1 && t[i] == '0')
-                return rd_fail(rd, off, "leading zeros are not allowed in an integer");
-        limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-        for (; i < n; i++) {
-                int d = hex_value(t[i]);
-
-                if (t[i] == '_' && after_digit && i + 1 < n) {
-                        after_digit = false;
-                        continue;
-                }
-                if (d < 0 || (unsigned)d >= base)
-                        return rd_fail(rd, off, "invalid number");
-                if (v > (limit - (uint64_t)d) / base)
-                        return rd_fail(rd, off, "integer out of range");
-                v = v * base + (uint64_t)d;
-                any = after_digit = true;
-        }
-        if (!any || !after_digit)
-                return rd_fail(rd, off, "invalid number");
-        *ret = neg ? (int64_t)(0 - v) : (int64_t)v;
-        return 0;
-}
-
-/* 1979-05-27, 07:32:00, 1979-05-27T07:32:00Z */
-static bool
-looks_like_date(const char *t, size_t n)
-{
-        if (memchr(t, ':', n))
-                return true;
-        if (n < 5 || t[4] != '-')
-                return false;
-        for (size_t i = 0; i < 4; i++)
-                if (t[i] < '0' || t[i] > '9')
-                        return false;
-        return true;
-}
-
-/* A number-like token: integers are values; floats and dates are not in the subset. */
-static int
-parse_number(struct reader *rd, struct tval *v)
-{
-        size_t start = rd->pos, n;
-        const char *t = rd->buf + start;
-        const char *u;
-
-        while (!at_end(rd) && is_number_char(cur(rd)))
-                rd->pos++;
-        n = rd->pos - start;
-        if (looks_like_date(t, n))
-                return rd_fail(rd, start, "dates and times are not supported");
-        u = (t[0] == '+' || t[0] == '-') ? t + 1 : t;
-        if ((size_t)(t + n - u) == 3 && (memcmp(u, "inf", 3) == 0 || memcmp(u, "nan", 3) == 0))
-                return rd_fail(rd, start, "floats are not supported");
-        if (!(n > 2 && t[0] == '0' && t[1] == 'x') &&
-            (memchr(t, '.', n) || memchr(t, 'e', n) || memchr(t, 'E', n)))
-                return rd_fail(rd, start, "floats are not supported");
-        v->type = TV_INT;
-        return parse_integer(rd, t, n, start, &v->i);
-}
-
-/* A value other than an array at pos. */
-static int
-parse_scalar(struct reader *rd, struct tval *v)
-{
-        char c = cur(rd);
-
-        v->off = rd->pos;
-        if (c == '"' || c == '\'') {
-                v->type = TV_STRING;
-                return parse_string(rd, &v->str);
-        }
-        if (looking_at(rd, "true") || looking_at(rd, "false")) {
-                size_t n = looking_at(rd, "true") ? 4 : 5;
-
-                if (rd->pos + n >= rd->len || !is_number_char(rd->buf[rd->pos + n])) {
-                        v->type = TV_BOOL;
-                        v->b = n == 4;
-                        rd->pos += n;
-                        return 0;
-                }
-        }
-        if ((c >= '0' && c <= '9') || c == '+' || c == '-' || looking_at(rd, "inf") ||
-            looking_at(rd, "nan"))
-                return parse_number(rd, v);
-        if (c == '{')
-                return rd_fail(rd, rd->pos, "inline tables are not supported");
-        if (c == '[')
-                return rd_fail(rd, rd->pos, "arrays of arrays are not supported");
-        return rd_fail(rd, rd->pos, "expected a value");
-}
-
-/* [ "a", 'b', ] over any number of lines, comments between */
-static int
-parse_array(struct reader *rd, struct tval *v)
-{
-        size_t start = rd->pos;
-        int r;
-
-        v->type = TV_ARRAY;
-        v->off = start;
-        rd->pos++;
-        for (;;) {
-                struct tval item = {};
-                struct tstr *items;
-
-                r = skip_blank(rd);
-                if (r < 0)
-                        return r;
-                if (at_end(rd))
-                        return rd_fail(rd, start, "unterminated array");
-                if (cur(rd) == ']') {
-                        rd->pos++;
-                        return 0;
-                }
-                r = parse_scalar(rd, &item);
-                if (r < 0) {
-                        tval_done(&item);
-                        return r;
-                }
-                if (item.type != TV_STRING) {
-                        size_t off = item.off;
-
-                        tval_done(&item);
-                        return rd_fail(rd, off, "only arrays of strings are supported");
-                }
-                items = reallocarray(v->items, v->n_items + 1, sizeof(*items));
-                if (!items) {
-                        tval_done(&item);
-                        return rd_oom(rd);
-                }
-                v->items = items;
-                v->items[v->n_items].off = item.off;
-                v->items[v->n_items++].s = TAKE_PTR(item.str);
-                r = skip_blank(rd);
-                if (r < 0)
-                        return r;
-                if (cur(rd) == ',') {
-                        rd->pos++;
-                        continue;
-                }
-                if (cur(rd) == ']') {
-                        rd->pos++;
-                        return 0;
-                }
-                if (at_end(rd))
-                        return rd_fail(rd, start, "unterminated array");
-                return rd_fail(rd, rd->pos, "expected ',' or ']' in an array");
-        }
-}
-
-static int
-parse_value(struct reader *rd, struct tval *v)
-{
-        if (at_end(rd) || cur(rd) == '\n' || cur(rd) == '\r' || cur(rd) == '#')
-                return rd_fail(rd, rd->pos, "expected a value after '='");
-        if (cur(rd) == '[')
-                return parse_array(rd, v);
-        return parse_scalar(rd, v);
 }
 
 /* ---- what the keys mean ---- */
@@ -782,18 +236,11 @@ table_keys(enum table t)
 }
 
 static int
-want_type(struct reader *rd, const char *key, const struct tval *v, enum tval_type type)
+want_type(struct reader *rd, const char *key, const struct toml_value *v, enum toml_type type)
 {
-        static const char *const what[] = {
-                [TV_STRING] = "a string",
-                [TV_BOOL] = "true or false",
-                [TV_INT] = "an integer",
-                [TV_ARRAY] = "an array of strings",
-        };
-
         if (v->type == type)
                 return 0;
-        return rd_fail(rd, v->off, "%s: expected %s", key, what[type]);
+        return rd_fail(rd, v->off, "%s: expected %s", key, toml_type_name(type));
 }
 
 /*
@@ -855,12 +302,12 @@ note_v2(struct reader *rd, size_t off)
 }
 
 static int
-assign_search(struct reader *rd, struct tval *v)
+assign_search(struct reader *rd, struct toml_value *v)
 {
         char **search;
         int r;
 
-        r = want_type(rd, "unqualified-search-registries", v, TV_ARRAY);
+        r = want_type(rd, "unqualified-search-registries", v, TOML_ARRAY);
         if (r < 0)
                 return r;
         search = calloc(v->n_items + 1, sizeof(*search));
@@ -893,7 +340,7 @@ assign_search(struct reader *rd, struct tval *v)
 }
 
 static int
-assign_root(struct reader *rd, int k, struct tval *v)
+assign_root(struct reader *rd, int k, struct toml_value *v)
 {
         int r;
 
@@ -901,7 +348,7 @@ assign_root(struct reader *rd, int k, struct tval *v)
         case ROOT_SEARCH:
                 return assign_search(rd, v);
         case ROOT_SHORT_NAME_MODE:
-                r = want_type(rd, "short-name-mode", v, TV_STRING);
+                r = want_type(rd, "short-name-mode", v, TOML_STRING);
                 if (r < 0)
                         return r;
                 if (strcmp(v->str, "enforcing") != 0 && strcmp(v->str, "permissive") != 0 &&
@@ -919,14 +366,14 @@ assign_root(struct reader *rd, int k, struct tval *v)
                 return 0;
         case ROOT_CREDENTIAL_HELPERS:
                 /* berth reads auth.json itself; helpers are accepted so the file stays valid */
-                return want_type(rd, "credential-helpers", v, TV_ARRAY);
+                return want_type(rd, "credential-helpers", v, TOML_ARRAY);
         default:
-                return want_type(rd, "additional-layer-store-auth-helper", v, TV_STRING);
+                return want_type(rd, "additional-layer-store-auth-helper", v, TOML_STRING);
         }
 }
 
 static int
-assign_registry(struct reader *rd, int k, struct tval *v)
+assign_registry(struct reader *rd, int k, struct toml_value *v)
 {
         struct registry_entry *e = &rd->c.registries[rd->c.n_registries - 1];
         const char *key = registry_keys[k];
@@ -935,7 +382,7 @@ assign_registry(struct reader *rd, int k, struct tval *v)
         switch (k) {
         case REG_PREFIX:
         case REG_LOCATION:
-                r = want_type(rd, key, v, TV_STRING);
+                r = want_type(rd, key, v, TOML_STRING);
                 if (r < 0)
                         return r;
                 if (k == REG_PREFIX && is_wildcard(v->str))
@@ -952,7 +399,7 @@ assign_registry(struct reader *rd, int k, struct tval *v)
         case REG_INSECURE:
         case REG_BLOCKED:
         case REG_MIRROR_BY_DIGEST_ONLY:
-                r = want_type(rd, key, v, TV_BOOL);
+                r = want_type(rd, key, v, TOML_BOOL);
                 if (r < 0)
                         return r;
                 if (k == REG_INSECURE)
@@ -969,7 +416,7 @@ assign_registry(struct reader *rd, int k, struct tval *v)
 }
 
 static int
-assign_mirror(struct reader *rd, int k, struct tval *v)
+assign_mirror(struct reader *rd, int k, struct toml_value *v)
 {
         struct registry_entry *e = &rd->c.registries[rd->c.n_registries - 1];
         struct registry_mirror *m = &e->mirrors[e->n_mirrors - 1];
@@ -978,7 +425,7 @@ assign_mirror(struct reader *rd, int k, struct tval *v)
 
         switch (k) {
         case MIRROR_LOCATION:
-                r = want_type(rd, key, v, TV_STRING);
+                r = want_type(rd, key, v, TOML_STRING);
                 if (r == 0)
                         r = check_location(rd, key, v->str, v->off);
                 if (r < 0)
@@ -986,13 +433,13 @@ assign_mirror(struct reader *rd, int k, struct tval *v)
                 m->location = TAKE_PTR(v->str);
                 return 0;
         case MIRROR_INSECURE:
-                r = want_type(rd, key, v, TV_BOOL);
+                r = want_type(rd, key, v, TOML_BOOL);
                 if (r < 0)
                         return r;
                 m->insecure = v->b;
                 return 0;
         default:
-                r = want_type(rd, key, v, TV_STRING);
+                r = want_type(rd, key, v, TOML_STRING);
                 if (r < 0)
                         return r;
                 if (strcmp(v->str, "all") != 0 && strcmp(v->str, "digest-only") != 0 &&
@@ -1018,7 +465,7 @@ assign_mirror(struct reader *rd, int k, struct tval *v)
 
 /* what containers/image's validateShortName and parseShortNameValue require */
 static int
-assign_alias(struct reader *rd, const char *key, size_t key_off, struct tval *v)
+assign_alias(struct reader *rd, const char *key, size_t key_off, struct toml_value *v)
 {
         _cleanup_(image_ref_freep) struct image_ref *ref = NULL;
         _cleanup_(berr_freep) struct berr *perr = NULL;
@@ -1032,7 +479,7 @@ assign_alias(struct reader *rd, const char *key, size_t key_off, struct tval *v)
         for (size_t i = 0; i < rd->c.n_aliases; i++)
                 if (strcmp(rd->c.aliases[i].name, key) == 0)
                         return rd_fail(rd, key_off, "duplicate key \"%s\"", q);
-        r = want_type(rd, q, v, TV_STRING);
+        r = want_type(rd, q, v, TOML_STRING);
         if (r < 0)
                 return r;
 
@@ -1081,7 +528,7 @@ assign_alias(struct reader *rd, const char *key, size_t key_off, struct tval *v)
 }
 
 static int
-assign(struct reader *rd, const char *key, size_t key_off, struct tval *v)
+assign(struct reader *rd, const char *key, size_t key_off, struct toml_value *v)
 {
         _cleanup_free_ char *q = NULL;
         const char *const *keys;
@@ -1119,7 +566,7 @@ assign(struct reader *rd, const char *key, size_t key_off, struct tval *v)
                 return assign_mirror(rd, k, v);
         default: {
                 struct v1_list *l = &rd->v1[rd->table - TABLE_V1_SEARCH];
-                int r = want_type(rd, "registries", v, TV_ARRAY);
+                int r = want_type(rd, "registries", v, TOML_ARRAY);
 
                 if (r < 0)
                         return r;
@@ -1219,62 +666,32 @@ open_mirror(struct reader *rd, size_t off)
         return 0;
 }
 
-#define HEADER_KEYS_MAX 3
+/* an unknown table header of more keys than this is not quoted back */
+#define HEADER_KEYS_QUOTED_MAX 4
 
 static int
 unknown_table(struct reader *rd, size_t off, bool array, char *const *keys, size_t n)
 {
         _cleanup_free_ char *joined = NULL, *q = NULL;
-        struct sbuf b = {};
 
-        for (size_t i = 0; i < n; i++)
-                if ((i > 0 && sbuf_put(&b, ".", 1) < 0) ||
-                    sbuf_put(&b, keys[i], strlen(keys[i])) < 0) {
-                        free(b.s);
-                        return rd_oom(rd);
-                }
-        joined = b.s;
-        q = quoted(joined ? joined : "");
+        if (n > HEADER_KEYS_QUOTED_MAX)
+                return rd_fail(rd, off, "unknown table");
+        joined = toml_keys_join(keys, n);
+        if (!joined)
+                return rd_oom(rd);
+        q = quoted(joined);
         if (!q)
                 return rd_oom(rd);
         return rd_fail(rd, off, "unknown table %s%s%s", array ? "[[" : "[", q, array ? "]]" : "]");
 }
 
-/* [a.b] or [[a.b]] */
+/* [a.b] or [[a.b]], read whole by util/toml.c */
 static int
-parse_header(struct reader *rd)
+on_table(void *userdata, char *const *keys, size_t n, bool array, size_t off, struct berr **err)
 {
-        char *keys[HEADER_KEYS_MAX + 1] = {};
-        size_t off = rd->pos, n = 0;
-        bool array = looking_at(rd, "[[");
+        struct reader *rd = userdata;
         enum table t = _TABLE_MAX;
         int r = 0;
-
-        rd->pos += array ? 2 : 1;
-        for (;;) {
-                skip_ws(rd);
-                r = parse_key(rd, &keys[n]);
-                if (r < 0)
-                        goto out;
-                n++;
-                skip_ws(rd);
-                if (cur(rd) != '.')
-                        break;
-                if (n > HEADER_KEYS_MAX) {
-                        r = rd_fail(rd, off, "unknown table");
-                        goto out;
-                }
-                rd->pos++;
-        }
-        if (!looking_at(rd, array ? "]]" : "]")) {
-                r = rd_fail(rd, rd->pos, "expected '%s' to close the table header",
-                            array ? "]]" : "]");
-                goto out;
-        }
-        rd->pos += array ? 2 : 1;
-        r = end_of_line(rd);
-        if (r < 0)
-                goto out;
 
         if (!array && n == 1 && streq_ptr(keys[0], "aliases"))
                 t = TABLE_ALIASES;
@@ -1292,29 +709,22 @@ parse_header(struct reader *rd)
 
         if (t == _TABLE_MAX) {
                 if (streq_ptr(keys[0], "registry") && n <= 2 &&
-                    (n == 1 || streq_ptr(keys[1], "mirror"))) {
-                        r = rd_fail(rd, off, "%s is an array of tables: write it [[%s]]",
-                                    n == 1 ? "registry" : "registry.mirror",
-                                    n == 1 ? "registry" : "registry.mirror");
-                        goto out;
-                }
+                    (n == 1 || streq_ptr(keys[1], "mirror")))
+                        return rd_fail(rd, off, "%s is an array of tables: write it [[%s]]",
+                                       n == 1 ? "registry" : "registry.mirror",
+                                       n == 1 ? "registry" : "registry.mirror");
                 if (array && n == 1 &&
-                    (streq_ptr(keys[0], "aliases") || streq_ptr(keys[0], "registries"))) {
-                        r = rd_fail(rd, off, "%s is a table: write it [%s]", keys[0], keys[0]);
-                        goto out;
-                }
-                r = unknown_table(rd, off, array, keys, n);
-                goto out;
+                    (streq_ptr(keys[0], "aliases") || streq_ptr(keys[0], "registries")))
+                        return rd_fail(rd, off, "%s is a table: write it [%s]", keys[0], keys[0]);
+                return unknown_table(rd, off, array, keys, n);
         }
 
         r = close_table(rd, t == TABLE_MIRROR);
         if (r < 0)
-                goto out;
+                return r;
         if (t != TABLE_REGISTRY && t != TABLE_MIRROR) {
-                if (rd->defined & (1u << t)) {
-                        r = rd_fail(rd, off, "table %s is defined twice", table_names[t]);
-                        goto out;
-                }
+                if (rd->defined & (1u << t))
+                        return rd_fail(rd, off, "table %s is defined twice", table_names[t]);
                 rd->defined |= 1u << t;
         }
         if (t == TABLE_ALIASES || t == TABLE_REGISTRY)
@@ -1324,41 +734,17 @@ parse_header(struct reader *rd)
         else if (t == TABLE_MIRROR)
                 r = open_mirror(rd, off);
         if (r < 0)
-                goto out;
+                return r;
         rd->table = t;
         rd->table_off = off;
         rd->seen = 0;
-out:
-        for (size_t i = 0; i < n; i++)
-                free(keys[i]);
-        return r;
+        return 0;
 }
 
 static int
-parse_keyval(struct reader *rd)
+on_keyval(void *userdata, const char *key, size_t key_off, struct toml_value *v, struct berr **err)
 {
-        _cleanup_free_ char *key = NULL;
-        struct tval v = {};
-        size_t key_off = rd->pos;
-        int r;
-
-        r = parse_key(rd, &key);
-        if (r < 0)
-                return r;
-        skip_ws(rd);
-        if (cur(rd) == '.')
-                return rd_fail(rd, rd->pos, "dotted keys are not supported");
-        if (cur(rd) != '=')
-                return rd_fail(rd, rd->pos, "expected '=' after the key");
-        rd->pos++;
-        skip_ws(rd);
-        r = parse_value(rd, &v);
-        if (r == 0)
-                r = end_of_line(rd);
-        if (r == 0)
-                r = assign(rd, key, key_off, &v);
-        tval_done(&v);
-        return r;
+        return assign(userdata, key, key_off, v);
 }
 
 /* ---- one file, start to end ---- */
@@ -1379,18 +765,18 @@ convert_v1(struct reader *rd)
                                "the v1 format ([registries.*]) and v2 settings cannot be mixed "
                                "in one file");
         if (search->set) {
-                struct tval v = {.type = TV_ARRAY, .n_items = search->n};
+                struct toml_value v = {.type = TOML_ARRAY, .n_items = search->n};
 
                 v.items = TAKE_PTR(search->items);
                 search->n = 0;
                 r = assign_search(rd, &v);
-                tval_done(&v);
+                toml_value_done(&v);
                 if (r < 0)
                         return r;
         }
         for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
                 for (size_t i = 0; i < lists[l]->n; i++) {
-                        struct tstr *it = &lists[l]->items[i];
+                        struct toml_item *it = &lists[l]->items[i];
                         struct registry_entry *e = NULL;
 
                         r = check_location(rd, "registries", it->s, it->off);
@@ -1479,33 +865,12 @@ settle_registries(struct reader *rd)
 static int
 read_file(struct reader *rd)
 {
-        size_t bad = utf8_invalid_at(rd->buf, rd->len);
+        static const struct toml_handler handler = {.table = on_table, .keyval = on_keyval};
         int r;
 
-        if (bad < rd->len)
-                return rd_fail(rd, bad, "not valid UTF-8");
-        if (looking_at(rd, "\xef\xbb\xbf"))
-                rd->pos = 3;
-        while (!at_end(rd)) {
-                skip_ws(rd);
-                if (at_end(rd))
-                        break;
-                switch (cur(rd)) {
-                case '#':
-                case '\n':
-                case '\r':
-                        r = end_of_line(rd);
-                        break;
-                case '[':
-                        r = parse_header(rd);
-                        break;
-                default:
-                        r = parse_keyval(rd);
-                        break;
-                }
-                if (r < 0)
-                        return r;
-        }
+        r = toml_parse(&rd->src, &handler, rd, rd->err);
+        if (r < 0)
+                return r;
         r = close_table(rd, false);
         if (r < 0)
                 return r;
@@ -1607,9 +972,7 @@ parse_one(struct registries_conf *conf, const char *buf, size_t len, const char 
           bool force_v2, struct berr **err)
 {
         struct reader rd = {
-                .buf = buf,
-                .len = len,
-                .name = name,
+                .src = {.buf = buf, .len = len, .name = name},
                 .force_v2 = force_v2,
                 .err = err,
                 .v1_off = SIZE_MAX,
