@@ -22,7 +22,7 @@ item(size_t i, void *userdata, json_t **out, struct berr **err)
 
         if ((int)i == j->die_at)
                 _exit(3);
-        *out = json_pack("[I, i]", (json_int_t)(i * i), (int)getpid());
+        *out = json_pack("[I, i]", (json_int_t)i * (json_int_t)i, (int)getpid());
         if (j->fail_every > 0 && (int)(i % (size_t)j->fail_every) == j->fail_at)
                 return berr(err, EEXIST, "item %zu failed", i);
         return 0;
@@ -51,7 +51,8 @@ test_results_in_order(void)
                 pid_t pid = (pid_t)json_integer_value(json_array_get(res[i].out, 1));
                 bool should_fail = i % 7 == 3;
 
-                all_ok = all_ok && sq == (json_int_t)(i * i) && pid > 0 && pid != getpid();
+                all_ok =
+                        all_ok && sq == (json_int_t)i * (json_int_t)i && pid > 0 && pid != getpid();
                 if (should_fail) {
                         char want[64];
                         snprintf(want, sizeof(want), "item %zu failed: %s", i, strerror(EEXIST));
