@@ -48,6 +48,12 @@ int cmd_internal(struct berth_ctx *ctx, int argc, char **argv);
 struct storage;
 /* Open the store at ctx->root; prints the error and returns EXIT_INVALID on failure. */
 int cmd_open_store(struct berth_ctx *ctx, struct storage **ret);
+/*
+ * The same, for a command that brings images in or makes containers of
+ * them: with the shared layer store as ctx says (a warning when it cannot
+ * be used, an error when it is required).
+ */
+int cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret);
 
 /* "berth: kube validate: MESSAGE" on stderr; returns EXIT_USAGE for the caller to return. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

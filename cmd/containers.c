@@ -27,6 +27,24 @@ cmd_open_store(struct berth_ctx *ctx, struct storage **ret)
         return 0;
 }
 
+int
+cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret)
+{
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        struct storage_opts so = {
+                .root = ctx->root,
+                .tls_verify = -1,
+                .shared_store = ctx->shared_store,
+                .shared_layers = (enum storage_shared)ctx->shared_layers,
+        };
+
+        if (storage_open(&so, ret, &err) < 0) {
+                fprintf(stderr, "Error: %s\n", err->msg);
+                return EXIT_INVALID;
+        }
+        return 0;
+}
+
 /* the options of a command that takes only --help and names */
 struct simple {
         const char *cmd, *usage, *what;

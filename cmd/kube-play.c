@@ -185,7 +185,7 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
         }
         if (optind >= argc)
                 return cmd_usage_error("kube play", "expected at least one FILE, DIR or -");
-        r = cmd_open_store(ctx, &s);
+        r = cmd_open_store_shared(ctx, &s);
         if (r != 0)
                 return r;
         r = reconcile_play(s, ctx, argv + optind, (size_t)(argc - optind), &o, &report, &err);

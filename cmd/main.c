@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "storage/berth-conf.h"
+#include "storage/storage.h"
+#include "util/berr.h"
 #include "util/cleanup.h"
 
 static const struct berth_cmd commands[] = {
@@ -58,6 +61,11 @@ main_help(FILE *f)
               "      --root DIR          where images and state are kept (default /var/lib/berth,\n"
               "                          or $XDG_DATA_HOME/berth when not root)\n"
               "      --runroot DIR       where runtime state is kept (default /run/berth)\n"
+              "      --shared-store DIR  the shared layer store on cluster storage (NFS, "
+              "Lustre...)\n"
+              "      --shared-base-layers[=true|false|required]\n"
+              "                          use the shared store's layers in place (required: no\n"
+              "                          fallback to local copies)\n"
               "      --log-level LEVEL   error, warn, info or debug (default warn)\n"
               "  -h, --help              show this help\n"
               "  -v, --version           show the version\n"
@@ -113,12 +121,16 @@ enum {
         OPT_ROOT = 0x100,
         OPT_RUNROOT,
         OPT_LOG_LEVEL,
+        OPT_SHARED_STORE,
+        OPT_SHARED_LAYERS,
 };
 
 static const struct option global_options[] = {
         {"root", required_argument, NULL, OPT_ROOT},
         {"runroot", required_argument, NULL, OPT_RUNROOT},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"shared-store", required_argument, NULL, OPT_SHARED_STORE},
+        {"shared-base-layers", optional_argument, NULL, OPT_SHARED_LAYERS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
@@ -139,6 +151,8 @@ int
 main(int argc, char **argv)
 {
         _cleanup_free_ char *xdg_root = NULL;
+        _cleanup_(berth_conf_done) struct berth_conf conf = {0};
+        _cleanup_(berr_freep) struct berr *err = NULL;
         struct berth_ctx ctx = {
                 .root = "/var/lib/berth",
                 .runroot = "/run/berth",
@@ -164,9 +178,28 @@ main(int argc, char **argv)
                         ctx.root = xdg_root;
         }
 
+        /* berth.conf (the system's, then the user's), then the environment, then flags */
+        if (berth_conf_load(&conf, NULL, NULL, &err) < 0 || berth_conf_apply_env(&conf, &err) < 0) {
+                fprintf(stderr, "Error: %s\n", err->msg);
+                return EXIT_INVALID;
+        }
+
         /* "+": stop at the command, whose own options follow it */
         while ((c = getopt_long(argc, argv, "+hv", global_options, NULL)) != -1) {
                 switch (c) {
+                case OPT_SHARED_STORE:
+                case OPT_SHARED_LAYERS:
+                        if (berth_conf_set(&conf,
+                                           c == OPT_SHARED_STORE ? "shared_store"
+                                                                 : "shared_base_layers",
+                                           optarg ? optarg : "true",
+                                           c == OPT_SHARED_STORE ? "--shared-store"
+                                                                 : "--shared-base-layers",
+                                           &err) < 0) {
+                                fprintf(stderr, "Error: %s\n", err->msg);
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case OPT_ROOT:
                         ctx.root = optarg;
                         break;
@@ -195,5 +228,10 @@ main(int argc, char **argv)
                 main_help(stderr);
                 return EXIT_USAGE;
         }
+        ctx.shared_store = conf.shared_store;
+        ctx.shared_layers =
+                conf.shared_base_layers == BERTH_SHARED_LAYERS_REQUIRED ? STORAGE_SHARED_REQUIRED
+                : conf.shared_base_layers == BERTH_SHARED_LAYERS_ON     ? STORAGE_SHARED_ON
+                                                                        : STORAGE_SHARED_OFF;
         return cmd_dispatch(&ctx, NULL, commands, argc - optind, argv + optind, main_help);
 }

@@ -29,6 +29,9 @@ pull_help(FILE *f)
               "      --creds USER:PASSWORD        credentials for the registry\n"
               "      --authfile FILE              where credentials are kept (podman's auth.json)\n"
               "      --max-parallel N             layers fetched at once (default 3)\n"
+              "      --shared                     into the shared layer store too "
+              "(--shared-store),\n"
+              "                                   for every node to use in place\n"
               "  -q, --quiet                      print only the image ID\n"
               "  -h, --help                       show this help\n",
               f);
@@ -124,21 +127,27 @@ on_writing(void *userdata)
 int
 cmd_pull(struct berth_ctx *ctx, int argc, char **argv)
 {
-        enum { OPT_PLATFORM = 0x100, OPT_TLS, OPT_CREDS, OPT_AUTHFILE, OPT_PARALLEL };
+        enum { OPT_PLATFORM = 0x100, OPT_TLS, OPT_CREDS, OPT_AUTHFILE, OPT_PARALLEL, OPT_SHARED };
         static const struct option options[] = {
                 {"platform", required_argument, NULL, OPT_PLATFORM},
                 {"tls-verify", optional_argument, NULL, OPT_TLS},
                 {"creds", required_argument, NULL, OPT_CREDS},
                 {"authfile", required_argument, NULL, OPT_AUTHFILE},
                 {"max-parallel", required_argument, NULL, OPT_PARALLEL},
+                {"shared", no_argument, NULL, OPT_SHARED},
                 {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        struct storage_opts so = {.root = ctx->root, .tls_verify = -1};
+        struct storage_opts so = {
+                .root = ctx->root,
+                .tls_verify = -1,
+                .shared_store = ctx->shared_store,
+                .shared_layers = (enum storage_shared)ctx->shared_layers,
+        };
         _cleanup_(storage_closep) struct storage *s = NULL;
         struct show sh = {.tty = ctx->stderr_tty};
-        bool quiet = false;
+        bool quiet = false, shared = false;
         int c, status = 0;
 
         optind = 1;
@@ -175,6 +184,11 @@ cmd_pull(struct berth_ctx *ctx, int argc, char **argv)
                         so.max_parallel = (int)v;
                         break;
                 }
+                case OPT_SHARED:
+                        /* filling the shared store: it must be usable */
+                        shared = true;
+                        so.shared_layers = STORAGE_SHARED_REQUIRED;
+                        break;
                 case 'q':
                         quiet = true;
                         break;
@@ -206,7 +220,8 @@ cmd_pull(struct berth_ctx *ctx, int argc, char **argv)
                 _cleanup_free_ char *id = NULL;
 
                 sh.lines = 0;
-                if (storage_pull(s, argv[i], &id, &err) < 0) {
+                if ((shared ? storage_pull_shared(s, argv[i], &id, &err)
+                            : storage_pull(s, argv[i], &id, &err)) < 0) {
                         fprintf(stderr, "berth: pull %s: %s\n", argv[i], err->msg);
                         status = EXIT_INVALID;
                         continue;

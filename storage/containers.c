@@ -437,10 +437,16 @@ storage_image_layer_dirs(struct storage *s, const char *image_id, char ***ret, s
         }
         for (size_t i = 0; i < img.n_layers; i++) {
                 struct stat st;
-                if (asprintf(&dirs[i], "%s/layers/%s/diff", s->root, img.layers[i]) < 0 ||
-                    stat(dirs[i], &st) < 0) {
+
+                /* a local copy first; else the shared store's, in place */
+                r = 0;
+                if (!store_has_layer(s, img.layers[i]) && store_shared_has_layer(s, img.layers[i]))
+                        r = store_shared_layer_dir(s, img.layers[i], &dirs[i], err);
+                else if (asprintf(&dirs[i], "%s/layers/%s/diff", s->root, img.layers[i]) < 0 ||
+                         stat(dirs[i], &st) < 0)
                         r = berr(err, errno ? errno : ENOMEM, "layer %s of image %.12s",
                                  img.layers[i], img.id);
+                if (r < 0) {
                         for (size_t k = 0; k <= i; k++)
                                 free(dirs[k]);
                         free(dirs);

@@ -45,7 +45,8 @@ layer_commit_begin(struct storage *s, const char *chain_hex, struct layer_commit
         c->s = s;
         if (chain_hex != c->chain_hex)
                 snprintf(c->chain_hex, sizeof(c->chain_hex), "%s", chain_hex);
-        if (store_has_layer(s, chain_hex)) {
+        /* in the local store, or in the shared one to be used in place */
+        if (store_has_layer(s, chain_hex) || store_shared_has_layer(s, chain_hex)) {
                 c->exists = true;
                 return 0;
         }

@@ -40,6 +40,13 @@ struct storage_events {
         void *userdata;
 };
 
+/* Shared base layers: layers of a shared store used in place (storage/shared.c) */
+enum storage_shared {
+        STORAGE_SHARED_OFF,
+        STORAGE_SHARED_ON,       /* when the shared store can be used; else a warning */
+        STORAGE_SHARED_REQUIRED, /* else an error */
+};
+
 struct storage_opts {
         const char *root;      /* the store */
         const char *platform;  /* "os/arch[/variant]", NULL: this machine's */
@@ -48,6 +55,8 @@ struct storage_opts {
         const char *auth_file; /* NULL: podman's default places */
         const char *creds;     /* "user:password" or NULL */
         struct storage_events events; /* all optional */
+        const char *shared_store;     /* the shared layer store's directory, or NULL */
+        enum storage_shared shared_layers;
 };
 
 int storage_open(const struct storage_opts *opts, struct storage **ret, struct berr **err);
@@ -65,6 +74,11 @@ storage_closep(struct storage **s)
         *s = storage_close(*s);
 }
 
+/*
+ * Pull name into the shared layer store (which s must be using), then into
+ * s, whose pull then finds every layer there and copies none.
+ */
+int storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct berr **err);
 /* Pull name (a reference as a user writes it) and return the image id (64 hex, malloc'd). */
 int storage_pull(struct storage *s, const char *name, char **ret_id, struct berr **err);
 

@@ -261,6 +261,9 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         clean_leftovers(s);
         store_clean_container_leftovers(s);
         store_unlock(s);
+        r = store_open_shared(s, err);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -275,7 +278,7 @@ storage_after_fork(struct storage *s, struct berr **err)
         if (s->lock_fd >= 0)
                 (void)close(s->lock_fd);
         s->lock_fd = fd;
-        return 0;
+        return s->shared ? storage_after_fork(s->shared, err) : 0;
 }
 
 struct storage *
@@ -283,6 +286,7 @@ storage_close(struct storage *s)
 {
         if (!s)
                 return NULL;
+        s->shared = storage_close(s->shared);
         if (s->conf) {
                 registries_conf_clear(s->conf);
                 free(s->conf);

@@ -15,6 +15,7 @@ struct storage {
         int root_fd; /* O_PATH of the root */
         int lock_fd; /* ROOT/.lock, flock()ed for changes to image records */
         struct registries_conf *conf;
+        struct storage *shared; /* the shared layer store in use, or NULL (storage/shared.c) */
 };
 
 /*
@@ -26,6 +27,20 @@ int store_write_json(int dirfd, const char *name, const json_t *j, struct berr *
 int store_write_file(int dirfd, const char *name, const void *buf, size_t len, struct berr **err);
 /* Read dirfd/name as JSON; -ENOENT when it does not exist. */
 int store_read_json(int dirfd, const char *name, json_t **ret, struct berr **err);
+
+/*
+ * Open the shared layer store of s->opts when shared base layers are on:
+ * s->shared, or NULL with a warning saying why (-errno instead when they
+ * are required, or when the store is writable by others).
+ */
+int store_open_shared(struct storage *s, struct berr **err);
+/* Whether s uses a shared store that has the layer chain_hex. */
+bool store_shared_has_layer(struct storage *s, const char *chain_hex);
+/*
+ * The shared store's diff directory of layer chain_hex (malloc'd), checked
+ * to be a directory reached without a symlink from the store's root.
+ */
+int store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, struct berr **err);
 
 /* Take or drop the store lock (exclusive). */
 int store_lock(struct storage *s, struct berr **err);

@@ -16,5 +16,8 @@ struct berth_ctx {
         const char *root;    /* store: /var/lib/berth, or $XDG_DATA_HOME/berth when not root */
         const char *runroot; /* /run/berth */
         enum berth_log_level log_level;
+        /* the shared layer store (--shared-store, BERTH_SHARED_STORE, berth.conf), or NULL */
+        const char *shared_store;
+        int shared_layers; /* enum storage_shared: --shared-base-layers or berth.conf */
         bool stderr_tty, stdout_tty;
 };

@@ -1,0 +1,199 @@
+/*
+ * storage/shared.c: the shared layer store, a second store on cluster
+ * storage (NFS, Lustre, GPFS, CephFS, sshfs...) that every node mounts.
+ * It has the local store's layout (layers/<chain id>/{diff,layer.json,
+ * tar-split.zst}, images/...) plus a format file, so any node reads what
+ * any other wrote. With shared base layers on, a layer the shared store
+ * has is used in place as an overlay lowerdir: a pull fetches nothing for
+ * it and the local store keeps no copy.
+ *
+ * When the shared store cannot be used (not configured as a directory,
+ * missing, unreadable, or on a local file system, where sharing would only
+ * hide a second copy), berth says why once and copies layers locally as
+ * always; with shared base layers "required" that is an error instead. A
+ * store others can write to is refused outright, as sshd's StrictModes
+ * refuses a writable home: whoever can write there chooses what every
+ * container on every node runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "storage/sharedfs.h"
+#include "storage/storage.h"
+#include "storage/store.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+
+#define SHARED_FORMAT_FILE "berth-shared-store"
+#define SHARED_FORMAT "berth shared layer store, format 1\n"
+
+/* Write the format file, or check the one another node wrote */
+static int
+check_format(struct storage *shared, struct berr **err)
+{
+        char buf[128];
+        _cleanup_close_ int fd = openat(shared->root_fd, SHARED_FORMAT_FILE,
+                                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        ssize_t n;
+
+        if (fd >= 0) {
+                size_t len = strlen(SHARED_FORMAT);
+                if (write(fd, SHARED_FORMAT, len) != (ssize_t)len || fsync(fd) < 0)
+                        return berr(err, errno ? errno : EIO, "write %s/%s", shared->root,
+                                    SHARED_FORMAT_FILE);
+                return 0;
+        }
+        if (errno != EEXIST)
+                return berr(err, errno, "create %s/%s", shared->root, SHARED_FORMAT_FILE);
+        fd = openat(shared->root_fd, SHARED_FORMAT_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return berr(err, errno, "open %s/%s", shared->root, SHARED_FORMAT_FILE);
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return berr(err, errno, "read %s/%s", shared->root, SHARED_FORMAT_FILE);
+        buf[n] = '\0';
+        /* a node that is still writing it: the file is short for a moment */
+        if (n > 0 && strcmp(buf, SHARED_FORMAT) != 0 && strncmp(buf, SHARED_FORMAT, (size_t)n) != 0)
+                return berr(err, 0,
+                            "the shared store %s has a format this berth does not know (%s "
+                            "says \"%.*s\"), expected \"%.*s\"",
+                            shared->root, SHARED_FORMAT_FILE, (int)strcspn(buf, "\n"), buf,
+                            (int)strlen(SHARED_FORMAT) - 1, SHARED_FORMAT);
+        return 0;
+}
+
+/* Why the shared store cannot be used (0), or a refusal (-errno) */
+static int
+usable(const char *path, char **ret_why, struct berr **err)
+{
+        _cleanup_(sharedfs_info_done) struct sharedfs_info info = {0};
+        struct berr *e = NULL;
+        int r;
+
+        if (sharedfs_detect(path, &info, &e) < 0) {
+                r = asprintf(ret_why, "%s", e->msg);
+                berr_free(e);
+                return r < 0 ? berr(err, ENOMEM, "shared store") : 0;
+        }
+        if (!info.network) {
+                if (asprintf(ret_why, "the shared store %s is on %s, not on shared storage", path,
+                             info.kind ? info.kind : "a local file system") < 0)
+                        return berr(err, ENOMEM, "shared store");
+                return 0;
+        }
+        return sharedfs_check_owner(path, geteuid() != 0, geteuid(), err);
+}
+
+int
+store_open_shared(struct storage *s, struct berr **err)
+{
+        const struct storage_opts *o = &s->opts;
+        /* the same registries, credentials and progress; no shared store of its own */
+        struct storage_opts so = {
+                .root = o->shared_store,
+                .platform = o->platform,
+                .tls_verify = o->tls_verify,
+                .max_parallel = o->max_parallel,
+                .auth_file = o->auth_file,
+                .creds = o->creds,
+                .events = o->events,
+        };
+        _cleanup_free_ char *why = NULL;
+        struct berr *e = NULL;
+        int r;
+
+        if (o->shared_layers == STORAGE_SHARED_OFF)
+                return 0;
+        if (!o->shared_store) {
+                why = strdup("no shared store is configured (--shared-store, BERTH_SHARED_STORE "
+                             "or shared_store in berth.conf)");
+                if (!why)
+                        return berr(err, ENOMEM, "shared store");
+        } else {
+                r = usable(o->shared_store, &why, err);
+                if (r < 0)
+                        return r;
+        }
+        if (!why) {
+                r = storage_open(&so, &s->shared, &e);
+                if (r == 0)
+                        r = check_format(s->shared, &e);
+                if (r < 0) {
+                        s->shared = storage_close(s->shared);
+                        if (asprintf(&why, "%s", e->msg) < 0)
+                                why = NULL;
+                        berr_free(e);
+                        if (!why)
+                                return berr(err, ENOMEM, "shared store");
+                }
+        }
+        if (!why)
+                return 0;
+        if (o->shared_layers == STORAGE_SHARED_REQUIRED)
+                return berr(err, 0, "shared base layers are required, but %s", why);
+        if (o->events.warning) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "shared base layers: %s; layers are copied to the local store",
+                             why) < 0)
+                        return berr(err, ENOMEM, "shared store");
+                o->events.warning(o->events.userdata, msg);
+        } else {
+                fprintf(stderr,
+                        "berth: warning: shared base layers: %s; layers are copied to the local "
+                        "store\n",
+                        why);
+        }
+        return 0;
+}
+
+bool
+store_shared_has_layer(struct storage *s, const char *chain_hex)
+{
+        return s->shared && store_has_layer(s->shared, chain_hex);
+}
+
+int
+store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, struct berr **err)
+{
+        _cleanup_free_ char *rel = NULL, *path = NULL;
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd;
+
+        if (!s->shared)
+                return berr(err, ENOENT, "layer %s: no shared store", chain_hex);
+        if (asprintf(&rel, "layers/%s/diff", chain_hex) < 0 ||
+            asprintf(&path, "%s/%s", s->shared->root, rel) < 0)
+                return berr(err, ENOMEM, "layer");
+        /* never a symlink on the way: the path must stay inside the shared store */
+        fd = (int)syscall(SYS_openat2, s->shared->root_fd, rel, &how, sizeof(how));
+        if (fd < 0)
+                return berr(err, errno, "layer %s in the shared store %s", chain_hex,
+                            s->shared->root);
+        (void)close(fd);
+        *ret = TAKE_PTR(path);
+        return 0;
+}
+
+int
+storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct berr **err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r;
+
+        if (!s->shared)
+                return berr(err, 0, "no shared layer store is in use (--shared-store)");
+        r = storage_pull(s->shared, name, &id, err);
+        if (r < 0)
+                return berr_wrap(err, "into the shared store %s", s->shared->root);
+        return storage_pull(s, name, ret_id, err);
+}

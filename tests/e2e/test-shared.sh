@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# tests/e2e/test-shared.sh: shared base layers on a real network file
+# system (sshfs on 127.0.0.1 through tests/lib/sshfs.sh, or a site's own
+# mount with BERTH_TEST_SHARED_DIR): `pull --shared` fills the shared store
+# once; another node (another --root) runs the image with
+# --shared-base-layers and copies no layer byte, its overlay's lowerdirs in
+# the shared mount; a store on a local disk falls back with a warning (an
+# error with =required); a store others can write to is refused.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/e2e/lib.sh
+. tests/lib/exit.sh
+. tests/lib/registry.sh
+. tests/lib/images.sh
+. tests/lib/sshfs.sh
+
+S=$(mktemp -d)
+berth_on_exit "rm -rf '$S'"
+
+suite_setup() {
+	local m
+	m=$(registry_missing; images_missing; sshfs_missing)
+	[ "$(id -u)" = 0 ] || m="$m root (mounts)"
+	if [ -n "${m// /}" ]; then
+		SETUP_SKIP="missing: ${m//$'\n'/ }"
+		return 0
+	fi
+	registry_start >/dev/null
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$S/registries.conf"
+	image_shared_base shared/one shared/two >/dev/null
+}
+suite_setup
+
+need() {
+	[ -z "${SETUP_SKIP:-}" ] || skip "$SETUP_SKIP"
+}
+
+# berth as node N (its own store and run directories), no host configuration
+node() { # N ARGS...
+	local n=$1
+	shift
+	XDG_CONFIG_HOME=$T/config CONTAINERS_REGISTRIES_CONF=$S/registries.conf \
+		"$BERTH" --root "$T/node$n/root" --runroot "$T/node$n/run" "$@"
+}
+
+# bytes of layer content in node N's local store
+local_layer_bytes() { # N
+	[ -d "$T/node$1/root/layers" ] || {
+		echo 0
+		return
+	}
+	find "$T/node$1/root/layers" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'
+}
+
+test_pull_shared_then_run_in_place() {
+	need
+	sshfs_start "$T/shared"
+	mkdir -m 0755 "$SHARED_DIR/store"
+	# node 1 publishes the image to the shared store
+	run node 1 --shared-store "$SHARED_DIR/store" pull --shared -q "$REGISTRY/shared/one"
+	expect_rc 0
+	[ -f "$SHARED_DIR/store/berth-shared-store" ] || fail "no format file in the shared store"
+	[ "$(find "$SHARED_DIR/store/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 2 ] ||
+		fail "the shared store does not hold the two layers: $(ls "$SHARED_DIR/store/layers")"
+	# and copied nothing itself
+	[ "$(local_layer_bytes 1)" -eq 0 ] || fail "node 1 copied $(local_layer_bytes 1) bytes of layers"
+
+	# node 2 runs it in place: no layer byte on its disk, lowerdirs in the share
+	run node 2 --shared-store "$SHARED_DIR/store" --shared-base-layers run --rm \
+		"$REGISTRY/shared/one" sh -c 'cat /etc/berth-image; grep " / / " /proc/self/mountinfo'
+	expect_rc 0
+	expect_grep '^shared/one$' "$T/out"
+	[ "$(local_layer_bytes 2)" -eq 0 ] || fail "node 2 copied $(local_layer_bytes 2) bytes of layers"
+	[ -z "$(find "$T/node2/root/layers" -mindepth 1 2>/dev/null)" ] ||
+		fail "node 2 has local layers: $(find "$T/node2/root/layers" -mindepth 1 | head)"
+	grep -q "$SHARED_DIR/store/layers/" "$T/out" ||
+		fail "the root's lowerdirs are not in the shared store: $(cat "$T/out")"
+	expect_no_grep 'warning' "$T/err"
+
+	# node 3 without --shared-base-layers copies as always
+	run node 3 --shared-store "$SHARED_DIR/store" run --rm "$REGISTRY/shared/one" cat /etc/berth-image
+	expect_rc 0
+	[ "$(local_layer_bytes 3)" -gt 100000 ] || fail "node 3 did not copy the layers"
+
+	# an image whose second layer is not shared: that one is copied, the base is not
+	run node 2 --shared-store "$SHARED_DIR/store" --shared-base-layers run --rm \
+		"$REGISTRY/shared/two" cat /etc/berth-image
+	expect_rc 0
+	expect_grep '^shared/two$' "$T/out"
+	[ "$(find "$T/node2/root/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 1 ] ||
+		fail "node 2 should hold only shared/two's own layer: $(ls "$T/node2/root/layers")"
+	[ "$(local_layer_bytes 2)" -lt 100000 ] || fail "node 2 copied the base layer: $(local_layer_bytes 2)"
+}
+
+test_local_store_falls_back() {
+	need
+	mkdir -m 0755 -p "$T/local-shared"
+	run node 1 --shared-store "$T/local-shared" --shared-base-layers run --rm \
+		"$REGISTRY/shared/one" cat /etc/berth-image
+	expect_rc 0
+	expect_grep '^shared/one$' "$T/out"
+	expect_grep "warning: shared base layers: the shared store $T/local-shared is on local" "$T/err"
+	expect_grep 'layers are copied to the local store' "$T/err"
+	[ "$(grep -c warning "$T/err")" -eq 1 ] || fail "the warning is not said once: $(cat "$T/err")"
+	[ "$(local_layer_bytes 1)" -gt 100000 ] || fail "node 1 did not copy the layers"
+	# =required: an error, and nothing pulled
+	run node 2 --shared-store "$T/local-shared" --shared-base-layers=required run --rm \
+		"$REGISTRY/shared/one" true
+	expect_rc 125
+	expect_grep "shared base layers are required, but the shared store $T/local-shared is on local" "$T/err"
+	[ "$(local_layer_bytes 2)" -eq 0 ] || fail "node 2 pulled despite the error"
+	# a missing store: the same fallback, saying so
+	run node 3 --shared-store "$T/nowhere" --shared-base-layers run --rm "$REGISTRY/shared/one" true
+	expect_rc 0
+	expect_grep "warning: shared base layers: .*$T/nowhere" "$T/err"
+	# pull --shared needs a usable shared store
+	run node 4 --shared-store "$T/local-shared" pull --shared "$REGISTRY/shared/one"
+	expect_rc 1
+	expect_grep 'shared base layers are required' "$T/err"
+}
+
+test_store_writable_by_others_is_refused() {
+	need
+	sshfs_start "$T/shared"
+	mkdir -m 0777 "$SHARED_DIR/store"
+	chmod 0777 "$SHARED_DIR/store"
+	run node 1 --shared-store "$SHARED_DIR/store" --shared-base-layers run --rm \
+		"$REGISTRY/shared/one" true
+	[ "$rc" -ne 0 ] || fail "a world-writable shared store was used"
+	expect_grep "$SHARED_DIR/store" "$T/err"
+	[ "$(local_layer_bytes 1)" -eq 0 ] || fail "node 1 pulled despite the refusal"
+}
+
+run_tests
