@@ -53,11 +53,20 @@ layer_commit_begin(struct storage *s, const char *chain_hex, struct layer_commit
         r = store_layer_lock(s, chain_hex, &c->lock_fd, err);
         if (r < 0)
                 return r;
+        /* on a shared store, other nodes too: a lock file made with O_EXCL */
+        if (s->opts.shared_root && !store_has_layer(s, chain_hex)) {
+                r = store_node_lock(s, chain_hex, store_has_layer, &c->node_lock, err);
+                if (r < 0)
+                        return r;
+        }
         if (store_has_layer(s, chain_hex)) {
-                /* another pull or load brought it while we waited */
+                /* another pull or load (or node) brought it while we waited */
                 c->exists = true;
                 (void)close(c->lock_fd);
                 c->lock_fd = -EBADF;
+                store_node_unlock(s, c->node_lock);
+                free(c->node_lock);
+                c->node_lock = NULL;
                 return 0;
         }
         return store_tmpdir(s, "layer", &c->tmp_name, &c->tmp_fd, &c->tmp_lock_fd, err);
@@ -121,8 +130,18 @@ layer_commit_finish(struct layer_commit *c, const char *digest, const char *diff
         if (asprintf(&from, "tmp/%s", c->tmp_name) < 0 ||
             asprintf(&to, "layers/%s", c->chain_hex) < 0)
                 return berr(err, ENOMEM, "layer");
-        if (renameat(c->s->root_fd, from, c->s->root_fd, to) < 0)
+        if (renameat(c->s->root_fd, from, c->s->root_fd, to) < 0) {
+                /*
+                 * On a shared store a node whose lock went stale may have
+                 * finished first: its layer is the same bytes, ours goes.
+                 */
+                if ((errno == ENOTEMPTY || errno == EEXIST) && c->s->opts.shared_root &&
+                    store_has_layer(c->s, c->chain_hex)) {
+                        c->exists = true;
+                        return 0;
+                }
                 return berr(err, errno, "move layer %s into place", c->chain_hex);
+        }
         c->committed = true;
         return 0;
 }
@@ -145,6 +164,11 @@ layer_commit_done(struct layer_commit *c)
                 (void)close(c->tmp_lock_fd);
         if (c->lock_fd >= 0)
                 (void)close(c->lock_fd);
+        if (c->node_lock) {
+                store_node_unlock(c->s, c->node_lock);
+                free(c->node_lock);
+                c->node_lock = NULL;
+        }
         free(c->tmp_name);
         c->tmp_name = NULL;
         c->tmp_fd = c->tmp_lock_fd = c->lock_fd = -EBADF;

@@ -22,10 +22,11 @@ struct storage;
 struct layer_commit {
         struct storage *s;
         char chain_hex[DIGEST_SHA256_HEX + 1];
-        bool exists;    /* the store has it: nothing to do */
-        bool committed; /* moved into place */
-        int lock_fd;    /* the layer's lock (locks/<chain>) */
-        char *tmp_name; /* ROOT/tmp/<tmp_name>, its lock held through tmp_lock_fd */
+        bool exists;     /* the store has it: nothing to do */
+        bool committed;  /* moved into place */
+        int lock_fd;     /* the layer's lock (locks/<chain>) */
+        char *node_lock; /* a shared store's cross-node lock (locks/<chain>.node), or NULL */
+        char *tmp_name;  /* ROOT/tmp/<tmp_name>, its lock held through tmp_lock_fd */
         int tmp_fd, tmp_lock_fd;
         uint64_t unpacked; /* bytes of the uncompressed tar */
 };

@@ -18,11 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "storage/sharedfs.h"
@@ -104,6 +107,7 @@ store_open_shared(struct storage *s, struct berr **err)
                 .auth_file = o->auth_file,
                 .creds = o->creds,
                 .events = o->events,
+                .shared_root = true,
         };
         _cleanup_free_ char *why = NULL;
         struct berr *e = NULL;
@@ -196,4 +200,120 @@ storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct b
         if (r < 0)
                 return berr_wrap(err, "into the shared store %s", s->shared->root);
         return storage_pull(s, name, ret_id, err);
+}
+
+/* ---- cross-node layer locks ---- */
+
+/*
+ * A lock that holds across the nodes of a cluster: flock is local to a
+ * node on many network file systems (and ignored by some), so whoever
+ * creates locks/<chain>.node with O_EXCL holds the layer. The file says
+ * who: "HOST PID BOOT-ID". A lock of this host whose process is gone, or
+ * left from an earlier boot, is stale at once; another host's after
+ * SHARED_LOCK_STALE_S without a change. A stale lock is renamed away (one
+ * taker wins the rename) and the creation tried again. Losing a lock to
+ * staleness costs at most a second download: the layer's rename into
+ * place is the last word (see layer_commit_finish).
+ */
+#define SHARED_LOCK_STALE_S (30 * 60)
+#define SHARED_LOCK_POLL_MS 100
+
+static void
+boot_id(char *buf, size_t size)
+{
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+        buf[n > 0 ? (size_t)n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+}
+
+static bool
+lock_stale(int dirfd, const char *name)
+{
+        char buf[512], host[256], me[256], boot[64], my_boot[64];
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        long pid = 0;
+        ssize_t n;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return false; /* gone: the next creation attempt says */
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return false;
+        buf[n] = '\0';
+        if (gethostname(me, sizeof(me)) < 0)
+                me[0] = '\0';
+        me[sizeof(me) - 1] = '\0';
+        boot_id(my_boot, sizeof(my_boot));
+        if (sscanf(buf, "%255s %ld %63s", host, &pid, boot) == 3 && strcmp(host, me) == 0)
+                return strcmp(boot, my_boot) != 0 || pid <= 0 ||
+                       (kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+        /* another node's (or unreadable): by age */
+        return time(NULL) - st.st_mtime > SHARED_LOCK_STALE_S;
+}
+
+int
+store_node_lock(struct storage *s, const char *chain_hex,
+                bool (*done)(struct storage *, const char *), char **ret_name, struct berr **err)
+{
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int dirfd = -EBADF;
+        char me[256], boot[64], line[400];
+
+        if (asprintf(&name, "%s.node", chain_hex) < 0)
+                return berr(err, ENOMEM, "lock");
+        if (mkdirat(s->root_fd, "locks", 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s/locks", s->root);
+        dirfd = openat(s->root_fd, "locks", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dirfd < 0)
+                return berr(err, errno, "open %s/locks", s->root);
+        if (gethostname(me, sizeof(me)) < 0)
+                snprintf(me, sizeof(me), "unknown");
+        me[sizeof(me) - 1] = '\0';
+        boot_id(boot, sizeof(boot));
+        snprintf(line, sizeof(line), "%s %ld %s\n", me, (long)getpid(), boot[0] ? boot : "-");
+        for (;;) {
+                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                                0644);
+
+                if (fd >= 0) {
+                        ssize_t k = write(fd, line, strlen(line));
+                        int e = k == (ssize_t)strlen(line) ? 0 : (k < 0 ? errno : EIO);
+
+                        (void)close(fd);
+                        if (e != 0) {
+                                (void)unlinkat(dirfd, name, 0);
+                                return berr(err, e, "write the lock %s/locks/%s", s->root, name);
+                        }
+                        *ret_name = TAKE_PTR(name);
+                        return 0;
+                }
+                if (errno != EEXIST)
+                        return berr(err, errno, "create the lock %s/locks/%s", s->root, name);
+                /* held: by a live one, wait for its layer; by a dead one, take it over */
+                if (done && done(s, chain_hex)) {
+                        *ret_name = NULL;
+                        return 0;
+                }
+                if (lock_stale(dirfd, name)) {
+                        _cleanup_free_ char *away = NULL;
+                        if (asprintf(&away, "%s.stale-%ld", name, (long)getpid()) < 0)
+                                return berr(err, ENOMEM, "lock");
+                        if (renameat(dirfd, name, dirfd, away) == 0)
+                                (void)unlinkat(dirfd, away, 0);
+                        continue;
+                }
+                (void)poll(NULL, 0, SHARED_LOCK_POLL_MS);
+        }
+}
+
+void
+store_node_unlock(struct storage *s, const char *name)
+{
+        _cleanup_free_ char *p = NULL;
+
+        if (name && asprintf(&p, "locks/%s", name) >= 0)
+                (void)unlinkat(s->root_fd, p, 0);
 }

@@ -57,6 +57,12 @@ struct storage_opts {
         struct storage_events events; /* all optional */
         const char *shared_store;     /* the shared layer store's directory, or NULL */
         enum storage_shared shared_layers;
+        /*
+         * This store is itself a shared layer store: other nodes work in it,
+         * so layers are locked with lock files (not flock alone) and only old
+         * leftovers are removed.
+         */
+        bool shared_root;
 };
 
 int storage_open(const struct storage_opts *opts, struct storage **ret, struct berr **err);

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registries-conf.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/digest.h"
 #include "util/fs.h"
 
 /* records are small; a larger one is not berth's */
@@ -172,6 +174,41 @@ store_tmpdir_remove(struct storage *s, const char *name)
                 (void)unlinkat(tmp_fd, lock, 0);
 }
 
+/* a shared store's tmp entries older than this are leftovers of a crashed node */
+#define SHARED_LEFTOVER_AGE_S (24 * 60 * 60)
+
+/*
+ * A shared store's cross-node lock files of layers that are in place: what
+ * a node killed between the rename and the unlink left (no one waits on
+ * them: a layer in place is never locked again).
+ */
+static void
+clean_node_locks(struct storage *s)
+{
+        _cleanup_close_ int fd = openat(s->root_fd, "locks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(dup(fd));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char chain[DIGEST_SHA256_HEX + 1];
+                size_t n = strlen(de->d_name);
+
+                if (n != DIGEST_SHA256_HEX + 5 ||
+                    strcmp(de->d_name + DIGEST_SHA256_HEX, ".node") != 0)
+                        continue;
+                memcpy(chain, de->d_name, DIGEST_SHA256_HEX);
+                chain[DIGEST_SHA256_HEX] = '\0';
+                if (store_has_layer(s, chain))
+                        (void)unlinkat(fd, de->d_name, 0);
+        }
+        closedir(d);
+}
+
 /* What a crashed or killed run left in tmp/: anything whose lock nobody holds. */
 static void
 clean_leftovers(struct storage *s)
@@ -197,6 +234,16 @@ clean_leftovers(struct storage *s)
                 lock_fd = openat(tmp_fd, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
                 if (lock_fd >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
                         continue; /* a live pull is working there */
+                /*
+                 * A shared store's flock says nothing of other nodes: their
+                 * work in progress looks free. Only what is a day old goes.
+                 */
+                if (s->opts.shared_root) {
+                        struct stat st;
+                        if (fstatat(tmp_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                            time(NULL) - st.st_mtime < SHARED_LEFTOVER_AGE_S)
+                                continue;
+                }
                 (void)rm_rf_at(tmp_fd, de->d_name);
                 (void)unlinkat(tmp_fd, lock, 0);
         }
@@ -259,6 +306,8 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         if (r < 0)
                 return r;
         clean_leftovers(s);
+        if (opts->shared_root)
+                clean_node_locks(s);
         store_clean_container_leftovers(s);
         store_unlock(s);
         r = store_open_shared(s, err);

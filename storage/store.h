@@ -42,6 +42,17 @@ bool store_shared_has_layer(struct storage *s, const char *chain_hex);
  */
 int store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, struct berr **err);
 
+/*
+ * A layer lock that holds across nodes (storage/shared.c): locks/<chain>.node
+ * created with O_EXCL, stale ones taken over. While another holds it, done()
+ * is asked whether the layer arrived: then *ret_name is NULL and nothing is
+ * held. Else *ret_name names the lock for store_node_unlock().
+ */
+int store_node_lock(struct storage *s, const char *chain_hex,
+                    bool (*done)(struct storage *, const char *), char **ret_name,
+                    struct berr **err);
+void store_node_unlock(struct storage *s, const char *name);
+
 /* Take or drop the store lock (exclusive). */
 int store_lock(struct storage *s, struct berr **err);
 void store_unlock(struct storage *s);

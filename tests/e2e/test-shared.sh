@@ -42,6 +42,14 @@ node() { # N ARGS...
 		"$BERTH" --root "$T/node$n/root" --runroot "$T/node$n/run" "$@"
 }
 
+# the same, killed after SECONDS
+node_within() { # SECONDS N ARGS...
+	local s=$1 n=$2
+	shift 2
+	XDG_CONFIG_HOME=$T/config CONTAINERS_REGISTRIES_CONF=$S/registries.conf \
+		timeout -s KILL "$s" "$BERTH" --root "$T/node$n/root" --runroot "$T/node$n/run" "$@"
+}
+
 # bytes of layer content in node N's local store
 local_layer_bytes() { # N
 	[ -d "$T/node$1/root/layers" ] || {
@@ -49,6 +57,18 @@ local_layer_bytes() { # N
 		return
 	}
 	find "$T/node$1/root/layers" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'
+}
+
+# every layer of the shared store is whole (its record and its diff), and
+# there are N of them when N is given
+expect_whole_layers() { # [N [STORE]]
+	local d n=0
+	for d in "${2:-$SHARED_DIR/store}/layers"/*; do
+		[ -e "$d" ] || continue
+		[ -f "$d/layer.json" ] && [ -d "$d/diff" ] || fail "a partial layer: $d: $(ls -a "$d")"
+		n=$((n + 1))
+	done
+	[ -z "${1:-}" ] || [ "$n" -eq "$1" ] || fail "$n layers in the shared store, expected $1"
 }
 
 test_pull_shared_then_run_in_place() {
@@ -128,6 +148,68 @@ test_store_writable_by_others_is_refused() {
 	[ "$rc" -ne 0 ] || fail "a world-writable shared store was used"
 	expect_grep "$SHARED_DIR/store" "$T/err"
 	[ "$(local_layer_bytes 1)" -eq 0 ] || fail "node 1 pulled despite the refusal"
+}
+
+# Several nodes fill the shared store at once (two sshfs mounts, so their
+# flocks do not see each other): every one succeeds, each layer blob is
+# fetched from the registry once, and only whole layers are in the store.
+test_nodes_race_to_fill_the_store() {
+	need
+	sshfs_start "$T/shared"
+	sshfs_mount "$T/shared2"
+	mkdir -m 0755 "$SHARED_DIR/store"
+	local before i pids=() store
+	before=$(wc -l <"$REGISTRY_LOG")
+	for i in 1 2 3 4; do
+		store=$SHARED_DIR/store
+		[ "$i" -le 2 ] || store=$T/shared2/store
+		node "$i" --shared-store "$store" pull --shared -q "$REGISTRY/shared/two" \
+			>"$T/out$i" 2>"$T/err$i" &
+		pids+=($!)
+	done
+	for i in 0 1 2 3; do
+		wait "${pids[$i]}" || fail "node $((i + 1)) failed: $(cat "$T/err$((i + 1))")"
+	done
+	expect_whole_layers 2
+	local d digest n
+	for d in "$SHARED_DIR/store/layers"/*; do
+		digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$d/layer.json")
+		n=$(tail -n +"$((before + 1))" "$REGISTRY_LOG" | grep -c "GET /v2/shared/two/blobs/$digest" || true)
+		[ "$n" -eq 1 ] || fail "layer $digest fetched $n times"
+	done
+	for i in 1 2 3 4; do
+		[ "$(local_layer_bytes "$i")" -eq 0 ] || fail "node $i copied layers"
+	done
+}
+
+# kill -9 of a node filling the store, at several points: what it leaves is
+# never used, and the next pull (on this node: the dead one's lock is stale
+# at once) fills the store
+test_kill_9_during_population() {
+	need
+	sshfs_start "$T/shared"
+	local delay pid store
+	for delay in 0.02 0.05 0.1 0.2 0.4; do
+		store=$SHARED_DIR/store-$delay
+		mkdir -m 0755 "$store"
+		node 1 --shared-store "$store" pull --shared -q "$REGISTRY/shared/one" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		# no partial layer under its final name
+		expect_whole_layers "" "$store"
+		# the next pull does not wait for the dead one's lock (1 min: a hang is a failure)
+		run node_within 60 2 --shared-store "$store" pull --shared -q "$REGISTRY/shared/one"
+		expect_rc 0
+		expect_whole_layers 2 "$store"
+		[ -z "$(find "$store/locks" -name '*.node' 2>/dev/null)" ] ||
+			fail "locks left: $(ls "$store/locks")"
+	done
+	run node 3 --shared-store "$store" --shared-base-layers run --rm \
+		"$REGISTRY/shared/one" cat /etc/berth-image
+	expect_rc 0
+	expect_grep '^shared/one$' "$T/out"
 }
 
 run_tests
