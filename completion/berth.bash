@@ -5,7 +5,7 @@
 
 _berth_commands="attach create exec help image images inspect kill kube load login logout logs pod ps pull rm rmi run save start stop system version volume wait"
 _berth_kube_commands="down help play validate"
-_berth_global_opts="--root --runroot --log-level --help --version -h -v"
+_berth_global_opts="--root --runroot --log-level --shared-store --shared-base-layers --shared-base-layers=required --help --version -h -v"
 _berth_log_levels="error warn info debug"
 _berth_formats="text json"
 
@@ -142,7 +142,7 @@ _berth() {
         local i cmd="" cmd_at=0 sub=""
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
-                --root | --runroot | --log-level)
+                --root | --runroot | --log-level | --shared-store)
                         [[ -z $cmd ]] || continue
                         if [[ ${words[i + 1]} == = ]]; then
                                 ((i += 2))
@@ -164,7 +164,7 @@ _berth() {
 
         if [[ -z $cmd ]]; then
                 case $prev in
-                --root | --runroot)
+                --root | --runroot | --shared-store)
                         _berth_dirs
                         return
                         ;;
@@ -338,7 +338,7 @@ _berth() {
                         return
                         ;;
                 esac
-                [[ $cur != -* ]] || _berth_opts "--platform --tls-verify=false --creds --authfile --max-parallel --quiet --help -q -h"
+                [[ $cur != -* ]] || _berth_opts "--platform --tls-verify=false --creds --authfile --max-parallel --shared --quiet --help -q -h"
                 ;;
         save)
                 case $prev in
