@@ -54,6 +54,11 @@ int cmd_open_store(struct berth_ctx *ctx, struct storage **ret);
  * be used, an error when it is required).
  */
 int cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret);
+/*
+ * A command's --shared-base-layers[=true|false|required] (arg NULL: true):
+ * the enum storage_shared value, or -1 with the usage error printed.
+ */
+int cmd_parse_shared_layers(const char *cmd, const char *arg);
 
 /* "berth: kube validate: MESSAGE" on stderr; returns EXIT_USAGE for the caller to return. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

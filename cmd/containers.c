@@ -28,6 +28,20 @@ cmd_open_store(struct berth_ctx *ctx, struct storage **ret)
 }
 
 int
+cmd_parse_shared_layers(const char *cmd, const char *arg)
+{
+        if (!arg || strcmp(arg, "true") == 0)
+                return STORAGE_SHARED_ON;
+        if (strcmp(arg, "false") == 0)
+                return STORAGE_SHARED_OFF;
+        if (strcmp(arg, "required") == 0)
+                return STORAGE_SHARED_REQUIRED;
+        (void)cmd_usage_error(cmd, "--shared-base-layers=%s: expected true, false or required",
+                              arg);
+        return -1;
+}
+
+int
 cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;

@@ -114,9 +114,10 @@ bool_arg(const char *cmd, const char *opt, const char *v, bool *ret)
 int
 cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
 {
-        enum { OPT_REPLACE = 256, OPT_START, OPT_NETWORK, OPT_FORMAT, OPT_WAIT };
+        enum { OPT_REPLACE = 256, OPT_START, OPT_NETWORK, OPT_FORMAT, OPT_WAIT, OPT_SHARED };
         static const struct option options[] = {
                 {"replace", no_argument, NULL, OPT_REPLACE},
+                {"shared-base-layers", optional_argument, NULL, OPT_SHARED},
                 {"wait", no_argument, NULL, OPT_WAIT},
                 {"start", required_argument, NULL, OPT_START},
                 {"network", required_argument, NULL, OPT_NETWORK},
@@ -135,6 +136,12 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
         optind = 1;
         while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
                 switch (c) {
+                case OPT_SHARED:
+                        r = cmd_parse_shared_layers("kube play", optarg);
+                        if (r < 0)
+                                return EXIT_USAGE;
+                        ctx->shared_layers = r;
+                        break;
                 case OPT_REPLACE:
                         o.replace = true;
                         break;
@@ -177,6 +184,9 @@ cmd_kube_play(struct berth_ctx *ctx, int argc, char **argv)
                                "      --network MODE    bridge (default), host or none, for "
                                "every pod\n"
                                "      --format FMT      text (default) or json\n"
+                               "      --shared-base-layers[=true|false|required]\n"
+                               "                        image layers of the shared store used "
+                               "in place\n"
                                "  -q, --quiet           print nothing but errors\n");
                         return 0;
                 default:

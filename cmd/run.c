@@ -84,6 +84,8 @@ create_help(FILE *f, const char *cmd)
                 "      --stop-signal SIG        signal that stops it (default SIGTERM)\n"
                 "      --stop-timeout N         seconds before SIGKILL on stop (default 10)\n"
                 "      --restart POLICY         no (default), always or on-failure[:N]\n"
+                "      --shared-base-layers[=true|false|required]\n"
+                "                               image layers of the shared store used in place\n"
                 "      --log-opt max-size=SIZE  rotate the log at SIZE\n"
                 "      --pull POLICY            missing (default), always or never\n"
                 "      --help                   show this help\n",
@@ -143,7 +145,8 @@ struct create_args {
         const char *pull;
         const char *detach_keys;
         bool detach;
-        int restart_max; /* --restart on-failure:N */
+        int restart_max;   /* --restart on-failure:N */
+        int shared_layers; /* --shared-base-layers: enum storage_shared + 1; 0: the global one */
 };
 
 static void
@@ -178,6 +181,7 @@ enum {
         OPT_PULL,
         OPT_DETACH_KEYS,
         OPT_RESTART,
+        OPT_SHARED_LAYERS,
         OPT_HELP,
 };
 
@@ -258,6 +262,7 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                 {"log-opt", required_argument, NULL, OPT_LOG_OPT},
                 {"pull", required_argument, NULL, OPT_PULL},
                 {"restart", required_argument, NULL, OPT_RESTART},
+                {"shared-base-layers", optional_argument, NULL, OPT_SHARED_LAYERS},
                 {"help", no_argument, NULL, OPT_HELP},
                 {NULL, 0, NULL, 0},
         };
@@ -421,6 +426,12 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                         if (r != 0)
                                 return r;
                         break;
+                case OPT_SHARED_LAYERS:
+                        r = cmd_parse_shared_layers(cmd, optarg);
+                        if (r < 0)
+                                return EXIT_USAGE;
+                        a->shared_layers = r + 1;
+                        break;
                 case OPT_HELP:
                         create_help(stdout, cmd);
                         return -1;
@@ -521,6 +532,8 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
         r = parse_create(cmd, argc, argv, &a);
         if (r != 0)
                 return r < 0 ? 0 : r;
+        if (a.shared_layers > 0)
+                so.shared_layers = (enum storage_shared)(a.shared_layers - 1);
         /*
          * --rm with -d: the monitor removes it; in the foreground, we do once we have its status.
          * A restart policy leaves the container to its monitor: in the foreground, berth run

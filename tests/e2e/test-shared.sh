@@ -212,4 +212,46 @@ test_kill_9_during_population() {
 	expect_grep '^shared/one$' "$T/out"
 }
 
+# kube play and run take --shared-base-layers themselves, as the global one
+test_kube_play_and_run_flags() {
+	need
+	sshfs_start "$T/shared"
+	mkdir -m 0755 "$SHARED_DIR/store"
+	run node 1 --shared-store "$SHARED_DIR/store" pull --shared -q "$REGISTRY/shared/one"
+	expect_rc 0
+	cat >"$T/pod.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: inplace
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: $REGISTRY/shared/one
+    command: [cat, /etc/berth-image]
+EOF
+	run node 2 --shared-store "$SHARED_DIR/store" kube play --shared-base-layers "$T/pod.yaml"
+	expect_rc 0
+	local i
+	for i in $(seq 50); do
+		node 2 logs inplace-c 2>/dev/null | grep -q '^shared/one$' && break
+		sleep 0.1
+	done
+	node 2 logs inplace-c | grep -q '^shared/one$' || fail "logs: $(node 2 logs inplace-c 2>&1)"
+	[ "$(local_layer_bytes 2)" -eq 0 ] || fail "node 2 copied $(local_layer_bytes 2) bytes of layers"
+	run node 2 kube down "$T/pod.yaml"
+	expect_rc 0
+	run node 3 --shared-store "$SHARED_DIR/store" run --rm --shared-base-layers=required \
+		"$REGISTRY/shared/one" cat /etc/berth-image
+	expect_rc 0
+	[ "$(local_layer_bytes 3)" -eq 0 ] || fail "node 3 copied $(local_layer_bytes 3) bytes of layers"
+	# the command's flag wins over the global one
+	run node 4 --shared-store "$SHARED_DIR/store" --shared-base-layers run --rm --shared-base-layers=false \
+		"$REGISTRY/shared/one" true
+	expect_rc 0
+	[ "$(local_layer_bytes 4)" -gt 100000 ] || fail "node 4 did not copy the layers"
+}
+
 run_tests
