@@ -50,6 +50,7 @@ cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret)
                 .tls_verify = -1,
                 .shared_store = ctx->shared_store,
                 .shared_layers = (enum storage_shared)ctx->shared_layers,
+                .shared_dirs_only = ctx->shared_dirs_only,
         };
 
         if (storage_open(&so, ret, &err) < 0) {

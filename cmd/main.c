@@ -66,6 +66,8 @@ main_help(FILE *f)
               "      --shared-base-layers[=true|false|required]\n"
               "                          use the shared store's layers in place (required: no\n"
               "                          fallback to local copies)\n"
+              "      --shared-layer-format erofs|dir\n"
+              "                          shared layers as EROFS images (default) or directories\n"
               "      --log-level LEVEL   error, warn, info or debug (default warn)\n"
               "  -h, --help              show this help\n"
               "  -v, --version           show the version\n"
@@ -123,6 +125,7 @@ enum {
         OPT_LOG_LEVEL,
         OPT_SHARED_STORE,
         OPT_SHARED_LAYERS,
+        OPT_SHARED_FORMAT,
 };
 
 static const struct option global_options[] = {
@@ -131,6 +134,7 @@ static const struct option global_options[] = {
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"shared-store", required_argument, NULL, OPT_SHARED_STORE},
         {"shared-base-layers", optional_argument, NULL, OPT_SHARED_LAYERS},
+        {"shared-layer-format", required_argument, NULL, OPT_SHARED_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
@@ -187,6 +191,13 @@ main(int argc, char **argv)
         /* "+": stop at the command, whose own options follow it */
         while ((c = getopt_long(argc, argv, "+hv", global_options, NULL)) != -1) {
                 switch (c) {
+                case OPT_SHARED_FORMAT:
+                        if (berth_conf_set(&conf, "shared_layer_format", optarg,
+                                           "--shared-layer-format", &err) < 0) {
+                                fprintf(stderr, "Error: %s\n", err->msg);
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case OPT_SHARED_STORE:
                 case OPT_SHARED_LAYERS:
                         if (berth_conf_set(&conf,
@@ -233,5 +244,6 @@ main(int argc, char **argv)
                 conf.shared_base_layers == BERTH_SHARED_LAYERS_REQUIRED ? STORAGE_SHARED_REQUIRED
                 : conf.shared_base_layers == BERTH_SHARED_LAYERS_ON     ? STORAGE_SHARED_ON
                                                                         : STORAGE_SHARED_OFF;
+        ctx.shared_dirs_only = conf.shared_layer_format == BERTH_LAYER_FORMAT_DIR;
         return cmd_dispatch(&ctx, NULL, commands, argc - optind, argv + optind, main_help);
 }

@@ -144,6 +144,7 @@ cmd_pull(struct berth_ctx *ctx, int argc, char **argv)
                 .tls_verify = -1,
                 .shared_store = ctx->shared_store,
                 .shared_layers = (enum storage_shared)ctx->shared_layers,
+                .shared_dirs_only = ctx->shared_dirs_only,
         };
         _cleanup_(storage_closep) struct storage *s = NULL;
         struct show sh = {.tty = ctx->stderr_tty};

@@ -525,6 +525,7 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
                 .tls_verify = -1,
                 .shared_store = ctx->shared_store,
                 .shared_layers = (enum storage_shared)ctx->shared_layers,
+                .shared_dirs_only = ctx->shared_dirs_only,
         };
         int r, code = 0;
         bool rm;

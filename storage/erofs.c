@@ -468,7 +468,7 @@ erofs_build(const char *src_dir, const char *dst_file, unsigned flags, struct be
         struct stat st;
         int r;
 
-        if (flags & ~(unsigned)EROFS_BUILD_LZ4)
+        if (flags & ~(unsigned)(EROFS_BUILD_LZ4 | EROFS_BUILD_NO_XATTRS))
                 return berr(err, EINVAL, "EROFS image %s: unknown flags 0x%x", dst_file, flags);
         /* said by berth, not as mkfs.erofs's usage text */
         if (stat(src_dir, &st) < 0)
@@ -508,6 +508,16 @@ erofs_build(const char *src_dir, const char *dst_file, unsigned flags, struct be
                                       tmp,
                                       (char *)src_dir,
                                       NULL};
+                char *argv_no_xattrs[] = {bin,
+                                          (char *)"--quiet",
+                                          (char *)"--preserve-mtime",
+                                          (char *)"-x",
+                                          (char *)"-1",
+                                          (char *)"-U",
+                                          uuid,
+                                          tmp,
+                                          (char *)src_dir,
+                                          NULL};
                 char *argv_lz4[] = {bin,
                                     (char *)"--quiet",
                                     (char *)"--preserve-mtime",
@@ -519,7 +529,10 @@ erofs_build(const char *src_dir, const char *dst_file, unsigned flags, struct be
                                     (char *)src_dir,
                                     NULL};
 
-                r = run_mkfs(flags & EROFS_BUILD_LZ4 ? argv_lz4 : argv_plain, envp, err);
+                r = run_mkfs(flags & EROFS_BUILD_LZ4         ? argv_lz4
+                             : flags & EROFS_BUILD_NO_XATTRS ? argv_no_xattrs
+                                                             : argv_plain,
+                             envp, err);
         }
         if (r < 0) {
                 (void)berr_wrap(err, "EROFS image %s from %s", dst_file, src_dir);

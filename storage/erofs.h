@@ -42,6 +42,12 @@ enum {
          * beside their inodes. Smaller images; needs Linux 5.17 or newer.
          */
         EROFS_BUILD_LZ4 = 1 << 0,
+        /*
+         * Read no xattrs (mkfs.erofs -x -1): for a tree on a file system
+         * that has none to give (sshfs: listxattr is EOPNOTSUPP), which
+         * mkfs.erofs would otherwise refuse.
+         */
+        EROFS_BUILD_NO_XATTRS = 1 << 1,
 };
 
 /*

@@ -23,11 +23,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "storage/erofs.h"
 #include "storage/sharedfs.h"
 #include "storage/storage.h"
 #include "storage/store.h"
@@ -35,6 +39,7 @@
 #include "util/cleanup.h"
 
 #define SHARED_FORMAT_FILE "berth-shared-store"
+#define EROFS_MAGIC_FS 0xE0F5E1E2U /* statfs(2) f_type of an EROFS mount */
 #define SHARED_FORMAT "berth shared layer store, format 1\n"
 
 /* Write the format file, or check the one another node wrote */
@@ -42,6 +47,7 @@ static int
 check_format(struct storage *shared, struct berr **err)
 {
         char buf[128];
+        int e;
         _cleanup_close_ int fd = openat(shared->root_fd, SHARED_FORMAT_FILE,
                                         O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         ssize_t n;
@@ -53,11 +59,12 @@ check_format(struct storage *shared, struct berr **err)
                                     SHARED_FORMAT_FILE);
                 return 0;
         }
-        if (errno != EEXIST)
-                return berr(err, errno, "create %s/%s", shared->root, SHARED_FORMAT_FILE);
+        /* there already (sshfs says EPERM, not EEXIST, for another mount's file) */
+        e = errno;
         fd = openat(shared->root_fd, SHARED_FORMAT_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-                return berr(err, errno, "open %s/%s", shared->root, SHARED_FORMAT_FILE);
+                return berr(err, errno == ENOENT ? e : errno, "create %s/%s", shared->root,
+                            SHARED_FORMAT_FILE);
         n = read(fd, buf, sizeof(buf) - 1);
         if (n < 0)
                 return berr(err, errno, "read %s/%s", shared->root, SHARED_FORMAT_FILE);
@@ -163,6 +170,61 @@ store_shared_has_layer(struct storage *s, const char *chain_hex)
         return s->shared && store_has_layer(s->shared, chain_hex);
 }
 
+/*
+ * The shared layer's EROFS image mounted on this node: read-only, at
+ * ROOT/shared-mounts/<chain> of the local store, once for every container
+ * of the node (under a local lock; it stays mounted). 1 with *ret that
+ * mount point, 0 when the shared store has no image of the layer.
+ */
+static int
+erofs_layer(struct storage *s, const char *chain_hex, char **ret, struct berr **err)
+{
+        _cleanup_free_ char *rel = NULL, *image = NULL, *mnt = NULL, *lock = NULL;
+        _cleanup_close_ int fd = -EBADF, lock_fd = -EBADF;
+        struct open_how how = {
+                .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        struct statfs sf;
+        struct stat st;
+        int r;
+
+        if (asprintf(&rel, "layers/%s/%s.erofs", chain_hex, chain_hex) < 0 ||
+            asprintf(&image, "%s/%s", s->shared->root, rel) < 0 ||
+            asprintf(&mnt, "%s/shared-mounts/%s", s->root, chain_hex) < 0 ||
+            asprintf(&lock, "%s/shared-mounts/%s.lock", s->root, chain_hex) < 0)
+                return berr(err, ENOMEM, "layer");
+        fd = (int)syscall(SYS_openat2, s->shared->root_fd, rel, &how, sizeof(how));
+        if (fd < 0 && errno == ENOENT)
+                return 0;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return berr(err, errno, "layer %s in the shared store %s", chain_hex,
+                            s->shared->root);
+        if (!S_ISREG(st.st_mode))
+                return berr(err, EINVAL, "%s: not a regular file", image);
+        if (mkdirat(s->root_fd, "shared-mounts", 0700) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s/shared-mounts", s->root);
+        if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s", mnt);
+        lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lock_fd < 0)
+                return berr(err, errno, "open %s", lock);
+        while (flock(lock_fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return berr(err, errno, "lock %s", lock);
+        if (statfs(mnt, &sf) < 0)
+                return berr(err, errno, "statfs %s", mnt);
+        if ((uint32_t)sf.f_type != EROFS_MAGIC_FS) {
+                r = erofs_probe(image, NULL, err);
+                if (r == 0)
+                        r = erofs_mount(image, mnt, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(mnt);
+        return 1;
+}
+
 int
 store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, struct berr **err)
 {
@@ -175,6 +237,11 @@ store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, str
 
         if (!s->shared)
                 return berr(err, ENOENT, "layer %s: no shared store", chain_hex);
+        if (!s->opts.shared_dirs_only) {
+                int r = erofs_layer(s, chain_hex, ret, err);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
         if (asprintf(&rel, "layers/%s/diff", chain_hex) < 0 ||
             asprintf(&path, "%s/%s", s->shared->root, rel) < 0)
                 return berr(err, ENOMEM, "layer");
@@ -188,6 +255,97 @@ store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, str
         return 0;
 }
 
+/* Copy the file from into dir/name: a temp file beside it, fsync, rename */
+static int
+copy_in(const char *from, int dirfd, const char *dir, const char *name, struct berr **err)
+{
+        _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC), out = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        char buf[1 << 16];
+        ssize_t n;
+
+        if (in < 0)
+                return berr(err, errno, "open %s", from);
+        if (asprintf(&tmp, ".%s.tmp-%ld", name, (long)getpid()) < 0)
+                return berr(err, ENOMEM, "copy");
+        (void)unlinkat(dirfd, tmp, 0); /* a dead run's of this process ID */
+        out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (out < 0)
+                return berr(err, errno, "create %s/%s", dir, tmp);
+        while ((n = read(in, buf, sizeof(buf))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || write(out, buf, (size_t)n) != n) {
+                        int r = berr(err, errno ? errno : EIO, "write %s/%s", dir, tmp);
+                        (void)unlinkat(dirfd, tmp, 0);
+                        return r;
+                }
+        }
+        if (fsync(out) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+                int r = berr(err, errno, "put %s/%s in place", dir, name);
+                (void)unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        return 0;
+}
+
+/*
+ * Each layer of image id in the shared store also as
+ * layers/<chain>/<chain>.erofs (the name gives each image its own UUID).
+ * mkfs.erofs needs a file system that does what a disk does (network file
+ * systems refuse some of it): the image is made in the local store's tmp/,
+ * then copied in.
+ */
+static int
+publish_erofs(struct storage *s, const char *id, struct berr **err)
+{
+        struct storage *shared = s->shared;
+        struct storage_image img = {0};
+        int r = storage_image_find(shared, id, &img, err);
+
+        for (size_t i = 0; r == 0 && i < img.n_layers; i++) {
+                _cleanup_free_ char *src = NULL, *dir = NULL, *name = NULL, *tmp_name = NULL,
+                                    *local = NULL;
+                _cleanup_close_ int dirfd = -EBADF, tmp_fd = -EBADF, tmp_lock = -EBADF;
+                struct stat st;
+
+                if (asprintf(&src, "%s/layers/%s/diff", shared->root, img.layers[i]) < 0 ||
+                    asprintf(&dir, "%s/layers/%s", shared->root, img.layers[i]) < 0 ||
+                    asprintf(&name, "%s.erofs", img.layers[i]) < 0) {
+                        r = berr(err, ENOMEM, "erofs");
+                        break;
+                }
+                dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (dirfd < 0) {
+                        r = berr(err, errno, "open %s", dir);
+                        break;
+                }
+                /* another node's (the same bytes: the images are reproducible) */
+                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                r = store_tmpdir(s, "erofs", &tmp_name, &tmp_fd, &tmp_lock, err);
+                if (r < 0)
+                        break;
+                if (asprintf(&local, "%s/tmp/%s/%s", s->root, tmp_name, name) < 0)
+                        r = berr(err, ENOMEM, "erofs");
+                /* a tree on a file system without xattrs has none to keep */
+                if (r == 0)
+                        r = erofs_build(src, local,
+                                        llistxattr(src, NULL, 0) < 0 &&
+                                                        (errno == EOPNOTSUPP || errno == ENOTSUP)
+                                                ? EROFS_BUILD_NO_XATTRS
+                                                : 0,
+                                        err);
+                if (r == 0)
+                        r = copy_in(local, dirfd, dir, name, err);
+                store_tmpdir_remove(s, tmp_name);
+                if (r < 0)
+                        (void)berr_wrap(err, "layer %s as an EROFS image", img.layers[i]);
+        }
+        storage_image_clear(&img);
+        return r;
+}
+
 int
 storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct berr **err)
 {
@@ -199,6 +357,11 @@ storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct b
         r = storage_pull(s->shared, name, &id, err);
         if (r < 0)
                 return berr_wrap(err, "into the shared store %s", s->shared->root);
+        if (!s->opts.shared_dirs_only) {
+                r = publish_erofs(s, id, err);
+                if (r < 0)
+                        return r;
+        }
         return storage_pull(s, name, ret_id, err);
 }
 
@@ -290,8 +453,15 @@ store_node_lock(struct storage *s, const char *chain_hex,
                         *ret_name = TAKE_PTR(name);
                         return 0;
                 }
-                if (errno != EEXIST)
-                        return berr(err, errno, "create the lock %s/locks/%s", s->root, name);
+                if (errno != EEXIST) {
+                        /* sshfs says EPERM where another mount's file is in the way */
+                        int e = errno;
+                        struct stat st;
+
+                        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                return berr(err, e, "create the lock %s/locks/%s", s->root,
+                                            name);
+                }
                 /* held: by a live one, wait for its layer; by a dead one, take it over */
                 if (done && done(s, chain_hex)) {
                         *ret_name = NULL;

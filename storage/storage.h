@@ -58,6 +58,13 @@ struct storage_opts {
         const char *shared_store;     /* the shared layer store's directory, or NULL */
         enum storage_shared shared_layers;
         /*
+         * Layers as EROFS images: pull --shared makes layers/<chain>/<chain>.erofs
+         * beside each diff/, and nodes loop-mount those instead of reading the
+         * directories (one file: no metadata round trip per file). Off: the
+         * directories only.
+         */
+        bool shared_dirs_only;
+        /*
          * This store is itself a shared layer store: other nodes work in it,
          * so layers are locked with lock files (not flock alone) and only old
          * leftovers are removed.

@@ -50,6 +50,16 @@ node_within() { # SECONDS N ARGS...
 		timeout -s KILL "$s" "$BERTH" --root "$T/node$n/root" --runroot "$T/node$n/run" "$@"
 }
 
+# the EROFS layers the nodes of a test mounted (under $T), unmounted
+unmount_layers() {
+	local m
+	for m in $(awk -v t="$T/" 'index($5, t) == 1 && $5 ~ /\/shared-mounts\// {print $5}' /proc/self/mountinfo); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+}
+# and whatever a failed test left, at the end
+berth_on_exit "awk '\$5 ~ /\\/node[0-9]+\\/root\\/shared-mounts\\// {print \$5}' /proc/self/mountinfo | xargs -r -n1 umount -l 2>/dev/null || true"
+
 # bytes of layer content in node N's local store
 local_layer_bytes() { # N
 	[ -d "$T/node$1/root/layers" ] || {
@@ -84,7 +94,11 @@ test_pull_shared_then_run_in_place() {
 	# and copied nothing itself
 	[ "$(local_layer_bytes 1)" -eq 0 ] || fail "node 1 copied $(local_layer_bytes 1) bytes of layers"
 
-	# node 2 runs it in place: no layer byte on its disk, lowerdirs in the share
+	# EROFS images of the layers beside them (the default format)
+	[ "$(find "$SHARED_DIR/store/layers" -name '*.erofs' | wc -l)" -eq 2 ] ||
+		fail "no EROFS images in the shared store: $(find "$SHARED_DIR/store/layers" -maxdepth 2)"
+
+	# node 2 runs it in place: no layer byte on its disk, the images loop-mounted
 	run node 2 --shared-store "$SHARED_DIR/store" --shared-base-layers run --rm \
 		"$REGISTRY/shared/one" sh -c 'cat /etc/berth-image; grep " / / " /proc/self/mountinfo'
 	expect_rc 0
@@ -92,9 +106,32 @@ test_pull_shared_then_run_in_place() {
 	[ "$(local_layer_bytes 2)" -eq 0 ] || fail "node 2 copied $(local_layer_bytes 2) bytes of layers"
 	[ -z "$(find "$T/node2/root/layers" -mindepth 1 2>/dev/null)" ] ||
 		fail "node 2 has local layers: $(find "$T/node2/root/layers" -mindepth 1 | head)"
+	grep -q "$T/node2/root/shared-mounts/" "$T/out" ||
+		fail "the root's lowerdirs are not node 2's EROFS mounts: $(cat "$T/out")"
+	local m loop n=0
+	for m in "$T/node2/root/shared-mounts"/*; do
+		[ -d "$m" ] || continue
+		[ "$(stat -f -c %T "$m")" = erofs ] || fail "$m is not an EROFS mount: $(stat -f -c %T "$m")"
+		loop=$(awk -v m="$m" '$5 == m { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 2); exit } }' /proc/self/mountinfo)
+		case $loop in
+		/dev/loop*) grep -q "^$SHARED_SERVER_DIR/store/layers/\|^$SHARED_DIR/store/layers/" \
+			"/sys/block/${loop#/dev/}/loop/backing_file" ||
+			fail "$loop is backed by $(cat "/sys/block/${loop#/dev/}/loop/backing_file")" ;;
+		*) grep -q "^$SHARED_DIR/store/layers/" <<<"$loop" || fail "$m is mounted from $loop" ;;
+		esac
+		n=$((n + 1))
+	done
+	[ "$n" -eq 2 ] || fail "$n EROFS mounts, expected 2"
+	expect_no_grep 'warning' "$T/err"
+
+	# --shared-layer-format dir: the store's directories themselves are the lowerdirs
+	run node 5 --shared-store "$SHARED_DIR/store" --shared-layer-format dir --shared-base-layers \
+		run --rm "$REGISTRY/shared/one" sh -c 'cat /etc/berth-image; grep " / / " /proc/self/mountinfo'
+	expect_rc 0
+	expect_grep '^shared/one$' "$T/out"
 	grep -q "$SHARED_DIR/store/layers/" "$T/out" ||
 		fail "the root's lowerdirs are not in the shared store: $(cat "$T/out")"
-	expect_no_grep 'warning' "$T/err"
+	[ "$(local_layer_bytes 5)" -eq 0 ] || fail "node 5 copied $(local_layer_bytes 5) bytes of layers"
 
 	# node 3 without --shared-base-layers copies as always
 	run node 3 --shared-store "$SHARED_DIR/store" run --rm "$REGISTRY/shared/one" cat /etc/berth-image
@@ -109,6 +146,7 @@ test_pull_shared_then_run_in_place() {
 	[ "$(find "$T/node2/root/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 1 ] ||
 		fail "node 2 should hold only shared/two's own layer: $(ls "$T/node2/root/layers")"
 	[ "$(local_layer_bytes 2)" -lt 100000 ] || fail "node 2 copied the base layer: $(local_layer_bytes 2)"
+	unmount_layers
 }
 
 test_local_store_falls_back() {
@@ -210,6 +248,7 @@ test_kill_9_during_population() {
 		"$REGISTRY/shared/one" cat /etc/berth-image
 	expect_rc 0
 	expect_grep '^shared/one$' "$T/out"
+	unmount_layers
 }
 
 # kube play and run take --shared-base-layers themselves, as the global one
@@ -252,6 +291,7 @@ EOF
 		"$REGISTRY/shared/one" true
 	expect_rc 0
 	[ "$(local_layer_bytes 4)" -gt 100000 ] || fail "node 4 did not copy the layers"
+	unmount_layers
 }
 
 run_tests
