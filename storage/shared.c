@@ -459,8 +459,7 @@ store_node_lock(struct storage *s, const char *chain_hex,
                         struct stat st;
 
                         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                return berr(err, e, "create the lock %s/locks/%s", s->root,
-                                            name);
+                                return berr(err, e, "create the lock %s/locks/%s", s->root, name);
                 }
                 /* held: by a live one, wait for its layer; by a dead one, take it over */
                 if (done && done(s, chain_hex)) {
