@@ -344,7 +344,10 @@ system_df(struct berth_ctx *ctx, int argc, char **argv)
                 printf("Usage: berth system df\n\nShow the disk space the store uses.\n");
                 return 0;
         }
-        if (open_store(ctx, "system df", &s))
+        /* with the shared store, when one is configured: what the images use of it counts too */
+        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
+                ctx->shared_layers = STORAGE_SHARED_ON;
+        if (cmd_open_store_shared(ctx, &s))
                 return EXIT_INVALID;
         if (storage_df(s, &df, &err) < 0) {
                 fprintf(stderr, "berth: system df: %s\n", err->msg);
@@ -355,6 +358,11 @@ system_df(struct berth_ctx *ctx, int argc, char **argv)
         printf("%-12s %-8s %s\n", "TYPE", "TOTAL", "SIZE");
         printf("%-12s %-8zu %s\n", "Images", df.images, a);
         printf("%-12s %-8zu %s\n", "Layers", df.layers, b);
+        if (df.shared_layers > 0) {
+                size_text(df.shared_bytes, b, sizeof(b));
+                printf("%-12s %-8zu %s (used in place from %s, not on this disk)\n", "Shared",
+                       df.shared_layers, b, ctx->shared_store);
+        }
         return 0;
 }
 

@@ -456,6 +456,28 @@ storage_df(struct storage *s, struct storage_df *ret, struct berr **err)
         ret->images = n;
         for (size_t i = 0; i < n; i++)
                 ret->images_bytes += imgs[i].size;
+        /* the layers used in place: each once, however many images share it */
+        for (size_t i = 0; s->shared && i < n; i++)
+                for (size_t k = 0; k < imgs[i].n_layers; k++) {
+                        const char *chain = imgs[i].layers[k];
+                        _cleanup_free_ char *p = NULL;
+                        bool seen = false;
+                        json_t *rec = NULL;
+
+                        if (store_has_layer(s, chain) || !store_shared_has_layer(s, chain))
+                                continue;
+                        for (size_t a = 0; a <= i && !seen; a++)
+                                for (size_t b = 0; b < imgs[a].n_layers && !seen; b++)
+                                        seen = (a < i || b < k) &&
+                                               strcmp(imgs[a].layers[b], chain) == 0;
+                        if (seen || asprintf(&p, "layers/%s/layer.json", chain) < 0)
+                                continue;
+                        ret->shared_layers++;
+                        if (store_read_json(s->shared->root_fd, p, &rec, NULL) == 0)
+                                ret->shared_bytes +=
+                                        (uint64_t)json_integer_value(json_object_get(rec, "size"));
+                        json_decref(rec);
+                }
         storage_images_free(imgs, n);
         if (fd < 0)
                 return berr(err, errno, "open %s/layers", s->root);

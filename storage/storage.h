@@ -128,7 +128,10 @@ int storage_image_remove(struct storage *s, const char *what, bool force, char *
 
 struct storage_df {
         size_t images, layers;
-        uint64_t images_bytes, layers_bytes;
+        uint64_t images_bytes, layers_bytes; /* layers: on this node's disk */
+        /* layers the images use in place from the shared store: not on this disk */
+        size_t shared_layers;
+        uint64_t shared_bytes;
 };
 
 int storage_df(struct storage *s, struct storage_df *ret, struct berr **err);

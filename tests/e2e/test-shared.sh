@@ -123,6 +123,11 @@ test_pull_shared_then_run_in_place() {
 	done
 	[ "$n" -eq 2 ] || fail "$n EROFS mounts, expected 2"
 	expect_no_grep 'warning' "$T/err"
+	# system df counts them apart from what is on the node's disk
+	run node 2 --shared-store "$SHARED_DIR/store" system df
+	expect_rc 0
+	expect_grep '^Layers  *0  *0 B$' "$T/out"
+	expect_grep "^Shared  *2  *[0-9.]* [kMG]B (used in place from $SHARED_DIR/store, not on this disk)\$" "$T/out"
 
 	# --shared-layer-format dir: the store's directories themselves are the lowerdirs
 	run node 5 --shared-store "$SHARED_DIR/store" --shared-layer-format dir --shared-base-layers \
