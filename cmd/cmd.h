@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "storage/storage.h"
 #include "util/ctx.h"
 
 /* Exit statuses, as podman's: 0 fine, 1 the work failed, 2 the command line was wrong. */
@@ -54,6 +55,8 @@ int cmd_open_store(struct berth_ctx *ctx, struct storage **ret);
  * be used, an error when it is required).
  */
 int cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret);
+/* The store options for a command that may use the shared layer store (as ctx says). */
+struct storage_opts cmd_storage_opts(const struct berth_ctx *ctx);
 /*
  * A command's --shared-base-layers[=true|false|required] (arg NULL: true):
  * the enum storage_shared value, or -1 with the usage error printed.

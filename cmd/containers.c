@@ -27,6 +27,18 @@ cmd_open_store(struct berth_ctx *ctx, struct storage **ret)
         return 0;
 }
 
+struct storage_opts
+cmd_storage_opts(const struct berth_ctx *ctx)
+{
+        return (struct storage_opts){
+                .root = ctx->root,
+                .tls_verify = -1,
+                .shared_store = ctx->shared_store,
+                .shared_layers = (enum storage_shared)ctx->shared_layers,
+                .shared_dirs_only = ctx->shared_dirs_only,
+        };
+}
+
 int
 cmd_parse_shared_layers(const char *cmd, const char *arg)
 {
@@ -45,13 +57,7 @@ int
 cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;
-        struct storage_opts so = {
-                .root = ctx->root,
-                .tls_verify = -1,
-                .shared_store = ctx->shared_store,
-                .shared_layers = (enum storage_shared)ctx->shared_layers,
-                .shared_dirs_only = ctx->shared_dirs_only,
-        };
+        struct storage_opts so = cmd_storage_opts(ctx);
 
         if (storage_open(&so, ret, &err) < 0) {
                 fprintf(stderr, "Error: %s\n", err->msg);

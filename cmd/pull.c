@@ -139,13 +139,7 @@ cmd_pull(struct berth_ctx *ctx, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        struct storage_opts so = {
-                .root = ctx->root,
-                .tls_verify = -1,
-                .shared_store = ctx->shared_store,
-                .shared_layers = (enum storage_shared)ctx->shared_layers,
-                .shared_dirs_only = ctx->shared_dirs_only,
-        };
+        struct storage_opts so = cmd_storage_opts(ctx);
         _cleanup_(storage_closep) struct storage *s = NULL;
         struct show sh = {.tty = ctx->stderr_tty};
         bool quiet = false, shared = false;

@@ -520,13 +520,7 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
         _cleanup_(storage_closep) struct storage *s = NULL;
         _cleanup_(berr_freep) struct berr *err = NULL;
         _cleanup_free_ char *id = NULL;
-        struct storage_opts so = {
-                .root = ctx->root,
-                .tls_verify = -1,
-                .shared_store = ctx->shared_store,
-                .shared_layers = (enum storage_shared)ctx->shared_layers,
-                .shared_dirs_only = ctx->shared_dirs_only,
-        };
+        struct storage_opts so = cmd_storage_opts(ctx);
         int r, code = 0;
         bool rm;
 

@@ -23,6 +23,7 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define WORKERS_MAX 16
 #define LINE_MAX_BYTES (1U << 20)
@@ -62,21 +63,6 @@ run_one(size_t i, void *userdata, workers_fn fn, struct workers_result *res)
         berr_free(e);
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t k = write(fd, buf, len);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return -errno;
-                buf += k;
-                len -= (size_t)k;
-        }
-        return 0;
-}
-
 /* A worker: items k, k+nw, k+2nw...; never returns */
 static _Noreturn void
 worker(size_t k, size_t nw, size_t n, workers_init_fn init, workers_fn fn, void *userdata, int fd,
@@ -101,8 +87,8 @@ worker(size_t k, size_t nw, size_t n, workers_init_fn init, workers_fn fn, void 
                                               e->errnum ? e->errnum : EIO, "message", e->msg);
                         line = j ? json_dumps(j, JSON_COMPACT) : NULL;
                         json_decref(j);
-                        if (line && write_all(fd, line, strlen(line)) == 0)
-                                (void)write_all(fd, "\n", 1);
+                        if (line && fs_write_all(fd, line, strlen(line)) == 0)
+                                (void)fs_write_all(fd, "\n", 1);
                 }
                 _exit(2);
         }
@@ -121,7 +107,8 @@ worker(size_t k, size_t nw, size_t n, workers_init_fn init, workers_fn fn, void 
                 json_decref(j);
                 json_decref(res.out);
                 free(res.message);
-                if (!line || write_all(fd, line, strlen(line)) < 0 || write_all(fd, "\n", 1) < 0)
+                if (!line || fs_write_all(fd, line, strlen(line)) < 0 ||
+                    fs_write_all(fd, "\n", 1) < 0)
                         status = 1;
         }
         (void)fflush(stdout);

@@ -23,6 +23,7 @@
 #include "runtime.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define DETACH_KEYS_DEFAULT "ctrl-p,ctrl-q"
 #define DETACH_KEYS_MAX 16
@@ -131,22 +132,6 @@ forward_input(struct session *se, const char *buf, size_t len)
 }
 
 static int
-write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
-static int
 connect_to(const char *run_dir, struct berr **err)
 {
         _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -212,7 +197,7 @@ session_loop(struct storage *s, const struct berth_ctx *ctx, const char *id,
                         if (n <= 0)
                                 return 0; /* the terminal closed: the container exited */
                         if (buf[0] == ATTACH_OUTPUT) {
-                                int w = write_all(STDOUT_FILENO, buf + 1, (size_t)n - 1);
+                                int w = fs_write_all(STDOUT_FILENO, buf + 1, (size_t)n - 1);
 
                                 /* whoever read our output is gone: so are we (the container runs
                                  * on) */

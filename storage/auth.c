@@ -20,6 +20,7 @@
 #include "util/base64.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* More than any registry sends; bounds the duplicate-name check. */
 #define AUTH_CHALLENGES_MAX 64
@@ -929,22 +930,6 @@ mkdir_parents(const char *path, struct berr **err)
         return 0;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t k = write(fd, buf, len);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                buf += k;
-                len -= (size_t)k;
-        }
-        return 0;
-}
-
 /*
  * doc to path: a 0600 temp file in the same directory, fsync, rename over
  * path, fsync the directory, so a crash leaves the old file or the new one.
@@ -977,9 +962,9 @@ auth_file_write(const char *path, const json_t *doc, struct berr **err)
                 r = berr(err, errno, "chmod %s", tmp);
                 goto fail;
         }
-        r = write_all(fd, text, strlen(text));
+        r = fs_write_all(fd, text, strlen(text));
         if (r == 0)
-                r = write_all(fd, "\n", 1);
+                r = fs_write_all(fd, "\n", 1);
         if (r < 0) {
                 r = berr(err, -r, "write %s", tmp);
                 goto fail;

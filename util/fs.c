@@ -179,3 +179,23 @@ rm_rf_at(int dirfd, const char *name)
                 return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
         return rm_dir_at(&rm, dirfd, name, 0);
 }
+
+int
+fs_write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -EIO;
+                p += k;
+                len -= (size_t)k;
+        }
+        return 0;
+}

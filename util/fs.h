@@ -1,6 +1,8 @@
 /* util/fs.h: file-system helpers that never follow a symlink */
 #pragma once
 
+#include <stddef.h>
+
 /*
  * Remove dirfd/name and, when it is a directory, everything below it.
  * Symlinks are removed, never followed; the walk stays on what it finds
@@ -12,3 +14,6 @@
  * when dirfd/name does not exist, or another -errno.
  */
 int rm_rf_at(int dirfd, const char *name);
+
+/* Write all len bytes of buf to fd, again after EINTR and short writes: 0 or -errno. */
+int fs_write_all(int fd, const void *buf, size_t len);
