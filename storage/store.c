@@ -250,6 +250,12 @@ clean_leftovers(struct storage *s)
         closedir(d);
 }
 
+static bool
+read_only_errno(int e)
+{
+        return e == EROFS || e == EACCES || e == EPERM;
+}
+
 int
 storage_open(const struct storage_opts *opts, struct storage **ret, struct berr **err)
 {
@@ -289,9 +295,13 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
                             "it writable by its owner only",
                             s->root, st.st_mode & 07777);
         for (size_t i = 0; i < ELEMENTSOF(store_dirs); i++)
-                if (mkdirat(s->root_fd, store_dirs[i], 0700) < 0 && errno != EEXIST)
+                if (mkdirat(s->root_fd, store_dirs[i], 0700) < 0 && errno != EEXIST &&
+                    !(opts->shared_root && read_only_errno(errno)))
                         return berr(err, errno, "create %s/%s", s->root, store_dirs[i]);
         s->lock_fd = openat(s->root_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* a shared store this node may only read: its layers are used, nothing is written */
+        if (s->lock_fd < 0 && opts->shared_root && read_only_errno(errno))
+                s->lock_fd = openat(s->root_fd, ".lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (s->lock_fd < 0)
                 return berr(err, errno, "open %s/.lock", s->root);
 

@@ -299,4 +299,39 @@ EOF
 	unmount_layers
 }
 
+# a shared store this node may only read: its layers are used in place, the
+# others are copied locally (a mix per image)
+test_read_only_store_mixes() {
+	need
+	sshfs_start "$T/shared"
+	mkdir -m 0755 "$SHARED_DIR/store"
+	run node 1 --shared-store "$SHARED_DIR/store" pull --shared -q "$REGISTRY/shared/one"
+	expect_rc 0
+	mkdir "$T/ro"
+	mount --bind "$SHARED_DIR/store" "$T/ro"
+	mount -o remount,bind,ro "$T/ro"
+	run node 2 --shared-store "$T/ro" --shared-layer-format dir --shared-base-layers run --rm \
+		"$REGISTRY/shared/two" cat /etc/berth-image
+	local rc_run=$rc
+	cp "$T/out" "$T/out.run"
+	cp "$T/err" "$T/err.run"
+	umount "$T/ro"
+	rc=$rc_run
+	cp "$T/err.run" "$T/err"
+	expect_rc 0
+	expect_grep '^shared/two$' "$T/out.run"
+	expect_no_grep 'warning' "$T/err.run"
+	# shared/two's own layer is local, the base it shares with shared/one is not
+	[ "$(find "$T/node2/root/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 1 ] ||
+		fail "node 2 should hold only shared/two's own layer: $(ls "$T/node2/root/layers")"
+	[ "$(local_layer_bytes 2)" -lt 100000 ] || fail "node 2 copied the base layer"
+	# and pull --shared into it fails, saying why
+	mount --bind "$SHARED_DIR/store" "$T/ro"
+	mount -o remount,bind,ro "$T/ro"
+	run node 3 --shared-store "$T/ro" pull --shared "$REGISTRY/shared/two"
+	umount "$T/ro"
+	expect_rc 1
+	expect_grep 'Read-only file system' "$T/err"
+}
+
 run_tests
