@@ -182,7 +182,7 @@ read_d=$(inside d1 --shared-layer-format dir -- "$read_cmd")
 
 ratio() { echo "scale=1; $1 / $2" | bc; }
 per() { echo "scale=3; $1 / $2" | bc; }
-mib() { echo "scale=1; $1 / 1048576" | bc; }
+mib() { printf '%.1f' "$(echo "scale=3; $1 / 1048576" | bc)"; }
 echo
 printf 'image: %s MiB in 5 layers (one of 10,000 small files); shared store on %s\n' "$SIZE_MB" "$SHARED_FS"
 printf 'publishing it (berth pull --shared, dir + EROFS): %.1f s\n\n' "$publish_s"
