@@ -275,12 +275,16 @@ inspect_images(struct berth_ctx *ctx, int argc, char **argv)
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
                 printf("Usage: berth image inspect IMAGE...\n\n"
                        "Print what the store knows of images, as a JSON array: names, digest,\n"
-                       "manifest, config and layers.\n");
+                       "manifest, config and layers (with a shared store: SharedLayers, the\n"
+                       "layers used in place from it, and SharedStore).\n");
                 return 0;
         }
         if (argc < 2)
                 return cmd_usage_error("image inspect", "expected an image name or ID");
-        if (open_store(ctx, "image inspect", &s))
+        /* with the shared store, when one is configured: which layers are used from it */
+        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
+                ctx->shared_layers = STORAGE_SHARED_ON;
+        if (cmd_open_store_shared(ctx, &s))
                 return EXIT_INVALID;
         printf("[\n");
         for (int i = 1; i < argc; i++) {

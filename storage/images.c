@@ -296,6 +296,17 @@ storage_image_inspect(struct storage *s, const char *what, char **ret_json, stru
         if (r < 0)
                 return r;
         r = read_record(s, img.id, &rec, err);
+        /* the layers used in place from the shared store (their chain IDs), not on this disk */
+        if (r == 0 && s->shared) {
+                json_t *shared = json_array();
+
+                for (size_t i = 0; shared && i < img.n_layers; i++)
+                        if (!store_has_layer(s, img.layers[i]) &&
+                            store_shared_has_layer(s, img.layers[i]))
+                                json_array_append_new(shared, json_string(img.layers[i]));
+                json_object_set_new(rec, "SharedLayers", shared ? shared : json_array());
+                json_object_set_new(rec, "SharedStore", json_string(s->shared->root));
+        }
         storage_image_clear(&img);
         if (r < 0)
                 return r;

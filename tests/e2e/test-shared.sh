@@ -123,6 +123,11 @@ test_pull_shared_then_run_in_place() {
 	done
 	[ "$n" -eq 2 ] || fail "$n EROFS mounts, expected 2"
 	expect_no_grep 'warning' "$T/err"
+	# image inspect names them
+	run node 2 --shared-store "$SHARED_DIR/store" image inspect "$REGISTRY/shared/one"
+	expect_rc 0
+	python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))[0]; assert len(i["SharedLayers"]) == 2, i.get("SharedLayers"); assert i["SharedStore"] == sys.argv[2], i.get("SharedStore")' \
+		"$T/out" "$SHARED_DIR/store" || fail "image inspect: $(cat "$T/out")"
 	# system df counts them apart from what is on the node's disk
 	run node 2 --shared-store "$SHARED_DIR/store" system df
 	expect_rc 0
