@@ -326,8 +326,16 @@ prune_layers(struct storage *s)
         struct storage_image *imgs = NULL;
         size_t n = 0;
         struct dirent *de;
+        struct stat st;
         DIR *d;
 
+        /*
+         * Never in a shared layer store (berth --root SHARED rmi): other
+         * nodes' containers may stand on a layer no image record of the
+         * store names any more.
+         */
+        if (s->opts.shared_root || fstatat(s->root_fd, STORE_SHARED_FORMAT_FILE, &st, 0) == 0)
+                return;
         if (fd < 0 || storage_images(s, &imgs, &n, NULL) < 0)
                 return;
         d = fdopendir(dup(fd));

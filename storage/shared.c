@@ -38,7 +38,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 
-#define SHARED_FORMAT_FILE "berth-shared-store"
+#define SHARED_FORMAT_FILE STORE_SHARED_FORMAT_FILE
 #define EROFS_MAGIC_FS 0xE0F5E1E2U /* statfs(2) f_type of an EROFS mount */
 #define SHARED_FORMAT "berth shared layer store, format 1\n"
 

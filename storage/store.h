@@ -53,6 +53,9 @@ int store_node_lock(struct storage *s, const char *chain_hex,
                     struct berr **err);
 void store_node_unlock(struct storage *s, const char *name);
 
+/* The file that makes a directory a shared layer store (storage/shared.c) */
+#define STORE_SHARED_FORMAT_FILE "berth-shared-store"
+
 /* Take or drop the store lock (exclusive). */
 int store_lock(struct storage *s, struct berr **err);
 void store_unlock(struct storage *s);

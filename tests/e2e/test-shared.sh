@@ -134,6 +134,11 @@ test_pull_shared_then_run_in_place() {
 	expect_grep '^Layers  *0  *0 B$' "$T/out"
 	expect_grep "^Shared  *2  *[0-9.]* [kMG]B (used in place from $SHARED_DIR/store, not on this disk)\$" "$T/out"
 
+	# removing the image from the shared store itself keeps its layers: nodes use them
+	run "$BERTH" --root "$SHARED_DIR/store" rmi "$REGISTRY/shared/one"
+	expect_rc 0
+	expect_whole_layers 2
+
 	# --shared-layer-format dir: the store's directories themselves are the lowerdirs
 	run node 5 --shared-store "$SHARED_DIR/store" --shared-layer-format dir --shared-base-layers \
 		run --rm "$REGISTRY/shared/one" sh -c 'cat /etc/berth-image; grep " / / " /proc/self/mountinfo'
