@@ -11,6 +11,7 @@
 #include "system-info.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 static int
 open_store(struct berth_ctx *ctx, const char *cmd, struct storage **ret)
@@ -237,7 +238,10 @@ remove_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
         }
         if (optind >= argc)
                 return cmd_usage_error(cmd, "expected an image name or ID");
-        if (open_store(ctx, cmd, &s))
+        /* with the shared store, when one is configured: this node's references on it go too */
+        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
+                ctx->shared_layers = STORAGE_SHARED_ON;
+        if (cmd_open_store_shared(ctx, &s))
                 return EXIT_INVALID;
         for (int i = optind; i < argc; i++) {
                 _cleanup_(berr_freep) struct berr *err = NULL;
@@ -370,12 +374,84 @@ system_df(struct berth_ctx *ctx, int argc, char **argv)
         return 0;
 }
 
+/* "Deleted Layers:" and the IDs, as podman lists what a prune deleted */
+static void
+print_pruned(const char *what, char **ids)
+{
+        if (!ids || !ids[0])
+                return;
+        printf("%s\n", what);
+        for (char **id = ids; *id; id++)
+                printf("%s\n", *id);
+}
+
+static int
+system_prune(struct berth_ctx *ctx, int argc, char **argv)
+{
+        static const struct option options[] = {
+                {"shared", no_argument, NULL, 's'},
+                {"force", no_argument, NULL, 'f'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        _cleanup_(storage_closep) struct storage *s = NULL;
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        _cleanup_(strv_freep) char **local = NULL, **shared_ids = NULL;
+        uint64_t local_bytes = 0, shared_bytes = 0;
+        bool shared = false;
+        char size[32];
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
+                switch (c) {
+                case 's':
+                        shared = true;
+                        break;
+                case 'f':
+                        break; /* berth asks nothing: -f is taken for podman's scripts */
+                case 'h':
+                        printf("Usage: berth system prune [--shared] [-f]\n\n"
+                               "Remove the layers no image uses. With --shared, also those of the\n"
+                               "shared layer store (--shared-store) that no node's image and none "
+                               "of\n"
+                               "the store's own images use, an hour old and not being pulled.\n\n"
+                               "Options:\n"
+                               "      --shared   prune the shared layer store too\n"
+                               "  -f, --force    do not ask (berth never asks)\n");
+                        return 0;
+                default:
+                        return cmd_usage_error("system prune", "see the options above");
+                }
+        }
+        if (optind < argc)
+                return cmd_usage_error("system prune", "unexpected argument \"%s\"", argv[optind]);
+        /* the shared store is opened only when asked to prune it: never touched otherwise */
+        if (shared)
+                ctx->shared_layers = STORAGE_SHARED_REQUIRED;
+        else
+                ctx->shared_layers = STORAGE_SHARED_OFF;
+        if (cmd_open_store_shared(ctx, &s))
+                return EXIT_INVALID;
+        if (storage_prune(s, &local, &local_bytes, &err) < 0 ||
+            (shared && storage_shared_prune(s, &shared_ids, &shared_bytes, &err) < 0)) {
+                fprintf(stderr, "berth: system prune: %s\n", err->msg);
+                return EXIT_INVALID;
+        }
+        print_pruned("Deleted Layers", local);
+        print_pruned("Deleted Shared Layers", shared_ids);
+        size_text(local_bytes + shared_bytes, size, sizeof(size));
+        printf("Total reclaimed space: %s\n", size);
+        return 0;
+}
+
 static void
 system_help(FILE *f)
 {
         fputs("Usage: berth system COMMAND\n\nCommands:\n"
               "  df         Show the disk space the store uses\n"
-              "  info       Show the host, the store and the shared store\n",
+              "  info       Show the host, the store and the shared store\n"
+              "  prune      Remove unused layers (--shared: of the shared store too)\n",
               f);
 }
 
@@ -385,6 +461,7 @@ cmd_system(struct berth_ctx *ctx, int argc, char **argv)
         static const struct berth_cmd system_commands[] = {
                 {"df", "Show disk usage", system_df},
                 {"info", "Show the host, the store and the shared store", cmd_system_info},
+                {"prune", "Remove unused layers", system_prune},
                 {NULL, NULL, NULL},
         };
         return cmd_dispatch(ctx, "system", system_commands, argc - 1, argv + 1, system_help);

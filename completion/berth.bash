@@ -381,7 +381,7 @@ _berth() {
                 ;;
         system)
                 if ((cword == cmd_at + 1)); then
-                        _berth_opts "df info"
+                        _berth_opts "df info prune"
                 elif [[ ${words[cmd_at + 1]} = info ]]; then
                         case $prev in
                         -f | --format)

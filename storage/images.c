@@ -14,6 +14,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/strv.h"
 
 void
 storage_image_clear(struct storage_image *img)
@@ -121,7 +122,7 @@ image_ids(struct storage *s, char ***ret, size_t *ret_n, struct berr **err)
 }
 
 static void
-strv_free(char **v, size_t n)
+ids_free(char **v, size_t n)
 {
         for (size_t i = 0; i < n; i++)
                 free(v[i]);
@@ -147,7 +148,7 @@ storage_images(struct storage *s, struct storage_image **ret, size_t *ret_n, str
                 return r;
         imgs = calloc(n ? n : 1, sizeof(*imgs));
         if (!imgs) {
-                strv_free(ids, n);
+                ids_free(ids, n);
                 return berr(err, ENOMEM, "images");
         }
         for (size_t i = 0; i < n; i++) {
@@ -157,13 +158,13 @@ storage_images(struct storage *s, struct storage_image **ret, size_t *ret_n, str
                 r = image_from_record(rec, &imgs[k]);
                 json_decref(rec);
                 if (r < 0) {
-                        strv_free(ids, n);
+                        ids_free(ids, n);
                         storage_images_free(imgs, k);
                         return berr(err, ENOMEM, "images");
                 }
                 k++;
         }
-        strv_free(ids, n);
+        ids_free(ids, n);
         qsort(imgs, k, sizeof(*imgs), cmp_created);
         *ret = imgs;
         *ret_n = k;
@@ -318,9 +319,13 @@ storage_image_inspect(struct storage *s, const char *what, char **ret_json, stru
         return 0;
 }
 
-/* Layers no image record names any more: removed (caller holds the store lock). */
+/*
+ * Layers no image record names any more: removed (caller holds the store
+ * lock); their chain IDs appended to *removed and their bytes added to
+ * *bytes when those are not NULL.
+ */
 static void
-prune_layers(struct storage *s)
+prune_layers(struct storage *s, char ***removed, uint64_t *bytes)
 {
         _cleanup_close_ int fd = openat(s->root_fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct storage_image *imgs = NULL;
@@ -358,7 +363,16 @@ prune_layers(struct storage *s)
                          * take the store lock we hold. A later prune removes it.
                          */
                         if (store_layer_trylock(s, de->d_name, &lock_fd) == 0) {
-                                (void)rm_rf_at(fd, de->d_name);
+                                _cleanup_free_ char *p = NULL;
+                                json_t *rec = NULL;
+
+                                if (bytes && asprintf(&p, "%s/layer.json", de->d_name) >= 0 &&
+                                    store_read_json(fd, p, &rec, NULL) == 0)
+                                        *bytes += (uint64_t)json_integer_value(
+                                                json_object_get(rec, "size"));
+                                json_decref(rec);
+                                if (rm_rf_at(fd, de->d_name) == 0 && removed)
+                                        (void)strv_push(removed, strdup(de->d_name));
                                 (void)close(lock_fd);
                         }
                 }
@@ -445,11 +459,12 @@ storage_image_remove(struct storage *s, const char *what, bool force, char ***re
                         r = berr(err, -r, "remove image %s", img.id);
                         goto out_img;
                 }
+                (void)store_shared_ref_update(s, img.id, true);
                 ids[0] = TAKE_PTR(img.id);
                 *ret_ids = ids;
                 *ret_n = 1;
         }
-        prune_layers(s);
+        prune_layers(s, NULL, NULL);
         r = 0;
 out_img:
         storage_image_clear(&img);
@@ -515,5 +530,21 @@ storage_df(struct storage *s, struct storage_df *ret, struct berr **err)
                 json_decref(rec);
         }
         closedir(d);
+        return 0;
+}
+
+int
+storage_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes, struct berr **err)
+{
+        char **removed = NULL;
+        uint64_t bytes = 0;
+        int r = store_lock(s, err);
+
+        if (r < 0)
+                return r;
+        prune_layers(s, &removed, &bytes);
+        store_unlock(s);
+        *ret_removed = removed;
+        *ret_bytes = bytes;
         return 0;
 }

@@ -575,6 +575,9 @@ storage_pull(struct storage *s, const char *name, char **ret_id, struct berr **e
                 break;
         }
 out:
+        /* the shared layers this image of this node uses: a prune of the store keeps them */
+        if (r == 0 && ret_id && *ret_id)
+                (void)store_shared_ref_update(s, *ret_id, false);
         candidates_free(c, n);
         platform_done(&want);
         return r;

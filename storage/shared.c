@@ -15,6 +15,7 @@
  * refuses a writable home: whoever can write there chooses what every
  * container on every node runs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -37,6 +38,9 @@
 #include "storage/store.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/digest.h"
+#include "util/fs.h"
+#include "util/strv.h"
 
 #define SHARED_FORMAT_FILE STORE_SHARED_FORMAT_FILE
 #define EROFS_MAGIC_FS 0xE0F5E1E2U /* statfs(2) f_type of an EROFS mount */
@@ -485,4 +489,193 @@ store_node_unlock(struct storage *s, const char *name)
 
         if (name && asprintf(&p, "locks/%s", name) >= 0)
                 (void)unlinkat(s->root_fd, p, 0);
+}
+
+/* ---- per-node references, and pruning the shared store ---- */
+
+/*
+ * Each node says which shared layers its images use:
+ * refs/<node>/<image id>.json on the shared store, {"host", "root",
+ * "image", "layers"}. The node is its host name and its local store's
+ * path (several stores on one host are several nodes). A prune of the
+ * shared store keeps every layer a reference or one of the store's own
+ * images names.
+ */
+#define SHARED_PRUNE_MIN_AGE_S (60 * 60)
+
+static int
+node_name(struct storage *s, char out[33], char **ret_host, char **ret_root)
+{
+        char host[256], digest[DIGEST_STRING_MAX];
+        _cleanup_free_ char *root = realpath(s->root, NULL), *text = NULL;
+        const char *hex;
+
+        if (gethostname(host, sizeof(host)) < 0)
+                snprintf(host, sizeof(host), "unknown");
+        host[sizeof(host) - 1] = '\0';
+        if (!root || asprintf(&text, "%s\n%s", host, root) < 0 ||
+            digest_buffer(text, strlen(text), digest) < 0)
+                return -ENOMEM;
+        hex = digest_hex(digest);
+        snprintf(out, 33, "%.32s", hex);
+        if (ret_host && !(*ret_host = strdup(host)))
+                return -ENOMEM;
+        if (ret_root)
+                *ret_root = TAKE_PTR(root);
+        return 0;
+}
+
+int
+store_shared_ref_update(struct storage *s, const char *image_id, bool removed)
+{
+        _cleanup_free_ char *host = NULL, *root = NULL, *dir = NULL, *file = NULL;
+        _cleanup_(json_decrefp) json_t *layers = json_array(), *rec = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        struct storage_image img = {0};
+        char node[33];
+
+        if (!s->shared || !layers || node_name(s, node, &host, &root) < 0)
+                return 0;
+        if (asprintf(&dir, "refs/%s", node) < 0 || asprintf(&file, "%s.json", image_id) < 0)
+                return -ENOMEM;
+        if (!removed && storage_image_find(s, image_id, &img, NULL) == 0) {
+                for (size_t i = 0; i < img.n_layers; i++)
+                        if (!store_has_layer(s, img.layers[i]) &&
+                            store_shared_has_layer(s, img.layers[i]))
+                                json_array_append_new(layers, json_string(img.layers[i]));
+                storage_image_clear(&img);
+        }
+        if (json_array_size(layers) == 0) {
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", dir, file) >= 0)
+                        (void)unlinkat(s->shared->root_fd, path, 0);
+                return 0;
+        }
+        if ((mkdirat(s->shared->root_fd, "refs", 0755) < 0 && errno != EEXIST) ||
+            (mkdirat(s->shared->root_fd, dir, 0755) < 0 && errno != EEXIST))
+                return -errno;
+        dfd = openat(s->shared->root_fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return -errno;
+        rec = json_pack("{s:s, s:s, s:s, s:O}", "host", host, "root", root, "image", image_id,
+                        "layers", layers);
+        return rec ? store_write_json(dfd, file, rec, NULL) : -ENOMEM;
+}
+
+/* The layers every node's references and the store's own images name */
+static int
+referenced_layers(struct storage *shared, json_t *set, struct berr **err)
+{
+        _cleanup_close_ int fd =
+                openat(shared->root_fd, "refs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct storage_image *imgs = NULL;
+        size_t n = 0;
+        struct dirent *node;
+        DIR *d;
+        int r = storage_images(shared, &imgs, &n, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < imgs[i].n_layers; k++)
+                        json_object_set_new(set, imgs[i].layers[k], json_true());
+        storage_images_free(imgs, n);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : berr(err, errno, "open %s/refs", shared->root);
+        d = fdopendir(TAKE_FD(fd));
+        if (!d)
+                return berr(err, errno, "read %s/refs", shared->root);
+        while ((node = readdir(d))) {
+                _cleanup_close_ int nfd = -EBADF;
+                struct dirent *ref;
+                DIR *nd;
+
+                if (node->d_name[0] == '.')
+                        continue;
+                nfd = openat(dirfd(d), node->d_name,
+                             O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                nd = nfd >= 0 ? fdopendir(TAKE_FD(nfd)) : NULL;
+                if (!nd) {
+                        /* unreadable: nothing may go */
+                        closedir(d);
+                        return berr(err, errno, "read %s/refs/%s", shared->root, node->d_name);
+                }
+                while ((ref = readdir(nd))) {
+                        json_t *rec = NULL, *l;
+                        size_t i;
+
+                        if (ref->d_name[0] == '.' ||
+                            store_read_json(dirfd(nd), ref->d_name, &rec, NULL) < 0)
+                                continue;
+                        json_array_foreach (json_object_get(rec, "layers"), i, l)
+                                if (json_is_string(l))
+                                        json_object_set_new(set, json_string_value(l), json_true());
+                        json_decref(rec);
+                }
+                closedir(nd);
+        }
+        closedir(d);
+        return 0;
+}
+
+int
+storage_shared_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes, struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *keep = json_object();
+        _cleanup_close_ int fd = -EBADF;
+        struct storage *shared = s->shared;
+        char **removed = NULL;
+        uint64_t bytes = 0;
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        if (!shared)
+                return berr(err, 0, "no shared layer store is in use (--shared-store)");
+        if (!keep)
+                return berr(err, ENOMEM, "prune");
+        r = store_lock(shared, err);
+        if (r < 0)
+                return r;
+        r = referenced_layers(shared, keep, err);
+        fd = r < 0 ? -EBADF : openat(shared->root_fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d = fd >= 0 ? fdopendir(dup(fd)) : NULL;
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *rec_path = NULL, *away = NULL, *lock = NULL;
+                json_t *rec = NULL;
+                struct stat st;
+
+                if (strlen(de->d_name) != DIGEST_SHA256_HEX || json_object_get(keep, de->d_name))
+                        continue;
+                /* young: a node may be recording its reference right now */
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    time(NULL) - st.st_mtime < SHARED_PRUNE_MIN_AGE_S)
+                        continue;
+                /* being brought in (a node's lock file) */
+                if (asprintf(&lock, "locks/%s.node", de->d_name) < 0 ||
+                    fstatat(shared->root_fd, lock, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                if (asprintf(&rec_path, "%s/layer.json", de->d_name) < 0 ||
+                    asprintf(&away, "tmp/pruned-%s", de->d_name) < 0)
+                        break;
+                if (store_read_json(fd, rec_path, &rec, NULL) == 0)
+                        bytes += (uint64_t)json_integer_value(json_object_get(rec, "size"));
+                json_decref(rec);
+                /* out of layers/ in one step, then removed at leisure */
+                if (renameat(fd, de->d_name, shared->root_fd, away) < 0)
+                        continue;
+                (void)rm_rf_at(shared->root_fd, away);
+                if (strv_push(&removed, strdup(de->d_name)) < 0)
+                        break;
+        }
+        if (d)
+                closedir(d);
+        store_unlock(shared);
+        if (r < 0) {
+                strv_free(removed);
+                return r;
+        }
+        *ret_removed = removed;
+        *ret_bytes = bytes;
+        return 0;
 }

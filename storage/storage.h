@@ -88,6 +88,20 @@ storage_closep(struct storage **s)
 }
 
 /*
+ * Remove the layers of the local store no image uses (a pull or load that
+ * was cut short, or a removal that could not take a layer's lock): their
+ * chain IDs (NULL-terminated, malloc'd) and the bytes freed.
+ */
+int storage_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes, struct berr **err);
+/*
+ * Remove from the shared layer store the layers no node's reference and
+ * none of the store's own images name (and that are an hour old, and not
+ * being brought in): their chain IDs (NULL-terminated, malloc'd) and the
+ * bytes freed.
+ */
+int storage_shared_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes,
+                         struct berr **err);
+/*
  * Pull name into the shared layer store (which s must be using), then into
  * s, whose pull then finds every layer there and copies none.
  */

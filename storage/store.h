@@ -56,6 +56,14 @@ void store_node_unlock(struct storage *s, const char *name);
 /* The file that makes a directory a shared layer store (storage/shared.c) */
 #define STORE_SHARED_FORMAT_FILE "berth-shared-store"
 
+/*
+ * Record (or, removed, forget) on the shared store which of its layers
+ * image_id of this node uses: refs/<node>/<image id>.json, kept by
+ * storage_shared_prune(). 0 when there is no shared store, -errno when it
+ * could not be written (a read-only store).
+ */
+int store_shared_ref_update(struct storage *s, const char *image_id, bool removed);
+
 /* Take or drop the store lock (exclusive). */
 int store_lock(struct storage *s, struct berr **err);
 void store_unlock(struct storage *s);

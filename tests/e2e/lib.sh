@@ -51,13 +51,17 @@ run_tests() {
 		log=$(mktemp)
 		(set -e; export T; "$t") >"$log" 2>&1
 		rc_=$?
+		# a suite's own cleanup after each test, passed or failed (mounts under $T)
+		if declare -F after_each_test >/dev/null; then
+			after_each_test >>"$log" 2>&1 || true
+		fi
 		if [ -f "$T/.skip" ]; then
 			echo "SKIP $SUITE/${t#test_}: $(cat "$T/.skip")"
 		elif [ $rc_ -eq 0 ]; then
 			echo "PASS $SUITE/${t#test_}"
 		else
 			echo "FAIL $SUITE/${t#test_}"
-			sed 's/^/    /' "$log" | tail -40
+			grep -v '^rm: cannot remove' "$log" | sed 's/^/    /' | tail -40
 		fi
 		rm -rf "$T" "$log"
 	done

@@ -57,6 +57,8 @@ unmount_layers() {
 		umount "$m" 2>/dev/null || umount -l "$m"
 	done
 }
+# after each test, passed or failed (tests/e2e/lib.sh calls it)
+after_each_test() { unmount_layers; }
 # and whatever a failed test left, at the end
 berth_on_exit "awk '\$5 ~ /\\/node[0-9]+\\/root\\/shared-mounts\\// {print \$5}' /proc/self/mountinfo | xargs -r -n1 umount -l 2>/dev/null || true"
 
@@ -289,7 +291,7 @@ EOF
 	run node 2 --shared-store "$SHARED_DIR/store" kube play --shared-base-layers "$T/pod.yaml"
 	expect_rc 0
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		node 2 logs inplace-c 2>/dev/null | grep -q '^shared/one$' && break
 		sleep 0.1
 	done
@@ -342,6 +344,56 @@ test_read_only_store_mixes() {
 	umount "$T/ro"
 	expect_rc 1
 	expect_grep 'Read-only file system' "$T/err"
+}
+
+# system prune --shared keeps what any node's image uses and what the
+# store's own images name; without --shared it never touches the store
+test_prune_keeps_what_nodes_use() {
+	need
+	sshfs_start "$T/shared"
+	local st=$SHARED_DIR/store top
+	mkdir -m 0755 "$st"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/one"
+	expect_rc 0
+	ls "$st/layers" >"$T/before"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/two"
+	expect_rc 0
+	top=$(ls "$st/layers" | grep -vxF -f "$T/before")
+	[ -n "$top" ] || fail "shared/two brought no layer of its own"
+	# node 2 uses shared/two; then the store itself drops its record of it
+	run node 2 --shared-store "$st" --shared-base-layers pull -q "$REGISTRY/shared/two"
+	expect_rc 0
+	[ -n "$(find "$st/refs" -name '*.json')" ] || fail "node 2 left no reference"
+	run "$BERTH" --root "$st" rmi "$REGISTRY/shared/two"
+	expect_rc 0
+	touch -d '2 hours ago' "$st/layers/$top"
+	run node 3 --shared-store "$st" system prune --shared
+	expect_rc 0
+	[ -d "$st/layers/$top" ] || fail "prune removed a layer node 2 uses"
+	# node 1 (which published it, and holds it too) lets it go: node 2 still uses it
+	run node 1 --shared-store "$st" rmi "$REGISTRY/shared/two"
+	expect_rc 0
+	run node 3 --shared-store "$st" system prune --shared
+	expect_rc 0
+	[ -d "$st/layers/$top" ] || fail "prune removed a layer node 2 uses"
+	# node 2 lets it go: a plain prune still leaves the store alone, --shared does not
+	run node 2 --shared-store "$st" rmi "$REGISTRY/shared/two"
+	expect_rc 0
+	run node 3 --shared-store "$st" system prune
+	expect_rc 0
+	[ -d "$st/layers/$top" ] || fail "system prune without --shared touched the shared store"
+	run node 3 --shared-store "$st" system prune --shared
+	expect_rc 0
+	expect_grep '^Deleted Shared Layers$' "$T/out"
+	expect_grep "^$top\$" "$T/out"
+	expect_grep '^Total reclaimed space: ' "$T/out"
+	[ ! -e "$st/layers/$top" ] || fail "prune --shared kept an unused layer"
+	expect_whole_layers 2
+	# shared/one still runs in place
+	run node 4 --shared-store "$st" --shared-base-layers run --rm "$REGISTRY/shared/one" cat /etc/berth-image
+	expect_rc 0
+	expect_grep '^shared/one$' "$T/out"
+	unmount_layers
 }
 
 run_tests
