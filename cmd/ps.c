@@ -353,7 +353,10 @@ cmd_inspect(struct berth_ctx *ctx, int argc, char **argv)
         }
         if (optind >= argc)
                 return cmd_usage_error("inspect", "no container given");
-        r = cmd_open_store(ctx, &s);
+        /* with the shared store, when one is configured: the layers used in place from it */
+        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
+                ctx->shared_layers = STORAGE_SHARED_ON;
+        r = cmd_open_store_shared(ctx, &s);
         if (r != 0)
                 return r;
         for (int k = optind; k < argc; k++) {
@@ -364,7 +367,20 @@ cmd_inspect(struct berth_ctx *ctx, int argc, char **argv)
                         status = 125;
                         continue;
                 }
-                json_array_append_new(list, inspect_json(rec));
+                {
+                        json_t *o = inspect_json(rec);
+                        uint64_t local = 0, shared = 0;
+
+                        /* what its image's layers cost this node, and what it uses in place */
+                        if (o && storage_image_layer_bytes(
+                                         s, json_string_value(json_object_get(rec, "imageId")),
+                                         &local, &shared) == 0)
+                                json_object_set_new(o, "LayersSize",
+                                                    json_pack("{s:I, s:I}", "Local",
+                                                              (json_int_t)local, "SharedInPlace",
+                                                              (json_int_t)shared));
+                        json_array_append_new(list, o);
+                }
                 json_decref(rec);
         }
         if (format && strcmp(format, "json") != 0) {

@@ -679,3 +679,37 @@ storage_shared_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes
         *ret_bytes = bytes;
         return 0;
 }
+
+int
+storage_image_layer_bytes(struct storage *s, const char *image_id, uint64_t *ret_local,
+                          uint64_t *ret_shared)
+{
+        struct storage_image img = {0};
+        int r;
+
+        *ret_local = *ret_shared = 0;
+        if (!image_id)
+                return -EINVAL;
+        r = storage_image_find(s, image_id, &img, NULL);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < img.n_layers; i++) {
+                _cleanup_free_ char *p = NULL;
+                bool local = store_has_layer(s, img.layers[i]);
+                struct storage *in = local ? s : s->shared;
+                json_t *rec = NULL;
+
+                if (!local && !store_shared_has_layer(s, img.layers[i]))
+                        continue;
+                if (asprintf(&p, "layers/%s/layer.json", img.layers[i]) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (store_read_json(in->root_fd, p, &rec, NULL) == 0)
+                        *(local ? ret_local : ret_shared) +=
+                                (uint64_t)json_integer_value(json_object_get(rec, "size"));
+                json_decref(rec);
+        }
+        storage_image_clear(&img);
+        return r;
+}

@@ -88,6 +88,12 @@ storage_closep(struct storage **s)
 }
 
 /*
+ * The bytes of image_id's layers (unpacked) that are copies on this node's
+ * disk, and those used in place from the shared store. 0 or -errno.
+ */
+int storage_image_layer_bytes(struct storage *s, const char *image_id, uint64_t *ret_local,
+                              uint64_t *ret_shared);
+/*
  * Remove the layers of the local store no image uses (a pull or load that
  * was cut short, or a removal that could not take a layer's lock): their
  * chain IDs (NULL-terminated, malloc'd) and the bytes freed.

@@ -297,6 +297,11 @@ EOF
 	done
 	node 2 logs inplace-c | grep -q '^shared/one$' || fail "logs: $(node 2 logs inplace-c 2>&1)"
 	[ "$(local_layer_bytes 2)" -eq 0 ] || fail "node 2 copied $(local_layer_bytes 2) bytes of layers"
+	# inspect says what the container's layers cost this node
+	run node 2 --shared-store "$SHARED_DIR/store" inspect inplace-c
+	expect_rc 0
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))[0]["LayersSize"]; assert s["Local"] == 0 and s["SharedInPlace"] > 100000, s' "$T/out" ||
+		fail "inspect: $(grep -A3 LayersSize "$T/out")"
 	run node 2 kube down "$T/pod.yaml"
 	expect_rc 0
 	run node 3 --shared-store "$SHARED_DIR/store" run --rm --shared-base-layers=required \
