@@ -36,6 +36,22 @@
 /* v2 controllers berth enables when the tree has them, limits or not: usage and OOM events */
 #define V2_ALWAYS (BIT(CGROUP_MEMORY) | BIT(CGROUP_PIDS))
 
+/*
+ * v1 hierarchies a new cgroup is made in, limits or not: memory (usage, OOM
+ * kills), cpu and cpuacct (usage), pids (usage) and freezer (kill without
+ * escape). Each mkdir and rmdir in a v1 hierarchy takes the kernel's global
+ * cgroup_mutex, so the others (cpuset, blkio, devices, net_cls, perf_event,
+ * hugetlb, rdma, misc...) get one only when a limit needs them; berth sets
+ * nothing there, and a process left in its parent's cgroup of those
+ * hierarchies is limited as before.
+ */
+#define V1_ALWAYS                                                                        \
+        (BIT(CGROUP_MEMORY) | BIT(CGROUP_CPU) | BIT(CGROUP_CPUACCT) | BIT(CGROUP_PIDS) | \
+         BIT(CGROUP_FREEZER))
+
+/* Every controller, for opening a cgroup that runc or an older berth may have made anywhere. */
+#define V1_ALL (BIT(_CGROUP_CONTROLLER_MAX) - 1U)
+
 static const char *const controller_names[_CGROUP_CONTROLLER_MAX] = {
         [CGROUP_CPU] = "cpu",           [CGROUP_CPUACCT] = "cpuacct",
         [CGROUP_CPUSET] = "cpuset",     [CGROUP_MEMORY] = "memory",
@@ -496,11 +512,28 @@ add_dir(struct cgroup *cg, const char *mount, unsigned ctrl, bool unified)
 }
 
 /*
- * Every directory the cgroup path has on this machine, whether it exists or
- * not; NULL with *ret_r set on failure.
+ * Whether v1 controller c is one of want, or shares its hierarchy with one
+ * (co-mounted "cpu,cpuacct": one directory serves both).
+ */
+static bool
+v1_wanted(const struct cgroup_system *sys, int c, unsigned want)
+{
+        if (want & BIT(c))
+                return true;
+        for (int o = 0; o < _CGROUP_CONTROLLER_MAX; o++)
+                if ((want & BIT(o)) && sys->v1[o] && strcmp(sys->v1[o], sys->v1[c]) == 0)
+                        return true;
+        return false;
+}
+
+/*
+ * Every directory the cgroup path has on this machine in the v1
+ * hierarchies of want (and the unified tree), whether it exists or not;
+ * NULL with *ret_r set on failure.
  */
 static struct cgroup *
-cgroup_plan(const struct cgroup_system *sys, const char *path, int *ret_r, struct berr **err)
+cgroup_plan(const struct cgroup_system *sys, const char *path, unsigned want, int *ret_r,
+            struct berr **err)
 {
         _cleanup_(cgroup_freep) struct cgroup *cg = calloc(1, sizeof(*cg));
 
@@ -517,7 +550,9 @@ cgroup_plan(const struct cgroup_system *sys, const char *path, int *ret_r, struc
         if (*ret_r < 0)
                 return NULL;
         for (int c = 0; c < _CGROUP_CONTROLLER_MAX && sys->mode != CGROUP_V2; c++) {
-                if (sys->v1[c] && add_dir(cg, sys->v1[c], BIT(c), false) < 0) {
+                if (!sys->v1[c] || !v1_wanted(sys, c, want))
+                        continue;
+                if (add_dir(cg, sys->v1[c], BIT(c), false) < 0) {
                         *ret_r = berr(err, ENOMEM, "cgroup");
                         return NULL;
                 }
@@ -585,7 +620,7 @@ cgroup_open(const struct cgroup_system *sys, const char *path, struct cgroup **r
         _cleanup_(cgroup_freep) struct cgroup *cg = NULL;
         int r;
 
-        cg = cgroup_plan(sys, path, &r, err);
+        cg = cgroup_plan(sys, path, V1_ALL, &r, err);
         if (!cg)
                 return r;
         for (size_t i = cg->n_dirs; i-- > 0;) {
@@ -952,7 +987,7 @@ cgroup_create(const struct cgroup_system *sys, const char *path, const struct cg
                 if (r < 0)
                         return r;
         }
-        cg = cgroup_plan(sys, path, &r, err);
+        cg = cgroup_plan(sys, path, V1_ALWAYS | need, &r, err);
         if (!cg)
                 return r;
         if (cg->mode != CGROUP_V2) {

@@ -107,9 +107,11 @@ struct cgroup;
 
 /*
  * Create the cgroup at path in every hierarchy it needs and write lim
- * (NULL: no limits). v1: every mounted controller hierarchy (cpuset's
- * cpus and mems copied from the parent at each new level, so tasks can
- * join), plus the unified tree on a hybrid machine when it is writable.
+ * (NULL: no limits). v1: the hierarchies of memory, cpu, cpuacct, pids and
+ * freezer, and of the controllers lim needs (cpuset: its cpus and mems
+ * copied from the parent at each new level, so tasks can join), plus the
+ * unified tree on a hybrid machine when it is writable; a process that
+ * enters it stays in its parent's cgroup of the other hierarchies.
  * v2: the directory, with the controllers that lim needs enabled in the
  * subtree_control of every level above it (memory and pids too, when the
  * machine has them); a controller the tree lacks is an error naming it,
@@ -122,7 +124,10 @@ struct cgroup;
 int cgroup_create(const struct cgroup_system *sys, const char *path,
                   const struct cgroup_limits *lim, struct cgroup **ret, struct berr **err);
 
-/* An existing cgroup: the hierarchies where path exists; -ENOENT when none. */
+/*
+ * An existing cgroup: the hierarchies where path exists, of every mounted
+ * controller (an OCI runtime makes its cgroups in all); -ENOENT when none.
+ */
 int cgroup_open(const struct cgroup_system *sys, const char *path, struct cgroup **ret,
                 struct berr **err);
 

@@ -655,16 +655,27 @@ test_v1_files(void)
         check_str(slurp(d, "cpu.shares"), "512");
         (void)snprintf(d, sizeof(d), "%s/x", pids);
         check_str(slurp(d, "pids.max"), "7");
-        /* no cpuset limit: the parent's cpus and mems, copied so that tasks can join */
+        /* no cpuset limit: the cpuset hierarchy is left alone */
         (void)snprintf(d, sizeof(d), "%s/x", cpuset);
-        check_str(slurp(d, "cpuset.cpus"), "0-3\n");
-        check_str(slurp(d, "cpuset.mems"), "0\n");
+        check_str(slurp(d, "cpuset.cpus"), "\n");
+        check_str(slurp(d, "cpuset.mems"), "");
 
         /* no oom_kill line (Linux < 4.13): failcnt and under_oom say one */
         check(cg && cgroup_oom_kills(cg, &oom) == 0 && oom == 1);
         check(cg && cgroup_stats(cg, &st, &err) == 0);
         check(st.memory_bytes == 4096 && st.cpu_usage_ns == 777 && st.pids == 1);
         cg = cgroup_free(cg);
+
+        /* a cpuset limit: cpus written, mems copied from the parent so that tasks can join */
+        (void)snprintf(d, sizeof(d), "%s/z", cpuset);
+        check(mkdir(d, 0755) == 0);
+        put(d, "cpuset.cpus", "\n");
+        put(d, "cpuset.mems", "");
+        lim = (struct cgroup_limits)CGROUP_LIMITS_NONE;
+        lim.cpuset_cpus = "1";
+        check(cgroup_create(&s, "z", &lim, NULL, &err) == 0);
+        check_str(slurp(d, "cpuset.cpus"), "1");
+        check_str(slurp(d, "cpuset.mems"), "0\n");
 
         /* a controller that is not mounted */
         s.v1[CGROUP_PIDS] = NULL;
@@ -731,8 +742,14 @@ test_create_limits(void)
                 root_cpus = strdup(slurp_line(sys.v1[CGROUP_CPUSET], "cpuset.cpus"));
                 check_str(slurp_line(real_dir(sys.v1[CGROUP_CPUSET], ""), "cpuset.cpus"),
                           root_cpus);
+                /* memory, cpu, cpuacct, pids, freezer and the cpuset a limit asks for */
                 for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
-                        check(!sys.v1[c] || exists(real_dir(sys.v1[c], "a")));
+                        if (c == CGROUP_MEMORY || c == CGROUP_CPU || c == CGROUP_CPUACCT ||
+                            c == CGROUP_PIDS || c == CGROUP_FREEZER || c == CGROUP_CPUSET)
+                                check(!sys.v1[c] || exists(real_dir(sys.v1[c], "a")));
+                /* no cgroup where no limit needs one (each mkdir takes the kernel's lock) */
+                check(!sys.v1[CGROUP_BLKIO] || !exists(real_dir(sys.v1[CGROUP_BLKIO], "a")));
+                check(!sys.v1[CGROUP_DEVICES] || !exists(real_dir(sys.v1[CGROUP_DEVICES], "a")));
         } else {
                 d = real_dir(sys.unified, "a");
                 check_str(slurp_line(d, "memory.max"), "67108864");
@@ -785,8 +802,15 @@ test_enter(void)
                 check_str(path, want);
                 free(path);
                 path = NULL;
-                check(cgroup_pid_path(pid2, "cpuset", &path, &err) == 0);
+                check(cgroup_pid_path(pid2, "pids", &path, &err) == 0);
                 check_str(path, want);
+                free(path);
+                path = NULL;
+                /* no cpuset limit: the process stays in its parent's cpuset cgroup */
+                if (sys.v1[CGROUP_CPUSET]) {
+                        check(cgroup_pid_path(pid2, "cpuset", &path, &err) == 0);
+                        check(path && strcmp(path, want) != 0);
+                }
                 free(path);
                 path = NULL;
                 (void)snprintf(want, sizeof(want), "%d\n", (int)pid);
