@@ -549,8 +549,12 @@ runtime_pod_create(struct storage *s, const struct berth_ctx *ctx, const struct 
         json_object_set_new(rec, "id", json_string(id));
         json_object_set_new(rec, "cgroupParent", json_string(cgpath));
         {
+                /*
+                 * No fsync: the rename keeps the record whole through a kill -9, and a
+                 * power loss takes the cgroups (cgroupfs lives in memory) with it.
+                 */
                 json_t *c = json_pack("{s:s}", "cgroupParent", cgpath);
-                r = c ? storage_pod_update(s, id, c, true, err) : berr(err, ENOMEM, "pod");
+                r = c ? storage_pod_update(s, id, c, false, err) : berr(err, ENOMEM, "pod");
                 json_decref(c);
                 if (r < 0)
                         goto fail;
@@ -1067,6 +1071,24 @@ runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *w
 
                 json_array_foreach (json_object_get(rec, keys[k]), i, c)
                         (void)runtime_remove(s, ctx, json_string_value(c), true, timeout, NULL);
+        }
+        /*
+         * and those made for it that its record does not list yet: a play
+         * killed between a container's creation and its addition to the pod
+         */
+        {
+                _cleanup_(json_decrefp) json_t *all = NULL;
+                const json_t *c;
+                size_t i;
+
+                if (storage_containers(s, &all, NULL) == 0)
+                        json_array_foreach (all, i, c) {
+                                const char *pod = json_string_value(json_object_get(c, "pod"));
+                                const char *cid = json_string_value(json_object_get(c, "id"));
+
+                                if (pod && cid && strcmp(pod, id) == 0)
+                                        (void)runtime_remove(s, ctx, cid, true, timeout, NULL);
+                        }
         }
         sandbox_stop(s, ctx, rec);
         vols = runtime_pod_volumes_dir(s, id);
