@@ -18,7 +18,7 @@ struct berth_ctx {
         enum berth_log_level log_level;
         /* the shared layer store (--shared-store, BERTH_SHARED_STORE, berth.conf), or NULL */
         const char *shared_store;
-        int shared_layers; /* enum storage_shared: --shared-base-layers or berth.conf */
+        int shared_layers;     /* enum storage_shared: --shared-base-layers or berth.conf */
         bool shared_dirs_only; /* --shared-layer-format=dir: no EROFS images of layers */
         bool stderr_tty, stdout_tty;
 };
