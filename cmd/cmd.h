@@ -55,6 +55,12 @@ int cmd_open_store(struct berth_ctx *ctx, struct storage **ret);
  * be used, an error when it is required).
  */
 int cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret);
+/*
+ * For a command that looks at what the shared layer store holds (system df,
+ * inspect, image inspect, rmi): the store with the shared one whenever one
+ * is configured, shared base layers on or not.
+ */
+int cmd_open_store_seeing_shared(struct berth_ctx *ctx, struct storage **ret);
 /* The store options for a command that may use the shared layer store (as ctx says). */
 struct storage_opts cmd_storage_opts(const struct berth_ctx *ctx);
 /*

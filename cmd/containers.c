@@ -54,6 +54,14 @@ cmd_parse_shared_layers(const char *cmd, const char *arg)
 }
 
 int
+cmd_open_store_seeing_shared(struct berth_ctx *ctx, struct storage **ret)
+{
+        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
+                ctx->shared_layers = STORAGE_SHARED_ON;
+        return cmd_open_store_shared(ctx, ret);
+}
+
+int
 cmd_open_store_shared(struct berth_ctx *ctx, struct storage **ret)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;

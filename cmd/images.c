@@ -238,10 +238,7 @@ remove_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
         }
         if (optind >= argc)
                 return cmd_usage_error(cmd, "expected an image name or ID");
-        /* with the shared store, when one is configured: this node's references on it go too */
-        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
-                ctx->shared_layers = STORAGE_SHARED_ON;
-        if (cmd_open_store_shared(ctx, &s))
+        if (cmd_open_store_seeing_shared(ctx, &s))
                 return EXIT_INVALID;
         for (int i = optind; i < argc; i++) {
                 _cleanup_(berr_freep) struct berr *err = NULL;
@@ -285,10 +282,7 @@ inspect_images(struct berth_ctx *ctx, int argc, char **argv)
         }
         if (argc < 2)
                 return cmd_usage_error("image inspect", "expected an image name or ID");
-        /* with the shared store, when one is configured: which layers are used from it */
-        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
-                ctx->shared_layers = STORAGE_SHARED_ON;
-        if (cmd_open_store_shared(ctx, &s))
+        if (cmd_open_store_seeing_shared(ctx, &s))
                 return EXIT_INVALID;
         printf("[\n");
         for (int i = 1; i < argc; i++) {
@@ -352,10 +346,7 @@ system_df(struct berth_ctx *ctx, int argc, char **argv)
                 printf("Usage: berth system df\n\nShow the disk space the store uses.\n");
                 return 0;
         }
-        /* with the shared store, when one is configured: what the images use of it counts too */
-        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
-                ctx->shared_layers = STORAGE_SHARED_ON;
-        if (cmd_open_store_shared(ctx, &s))
+        if (cmd_open_store_seeing_shared(ctx, &s))
                 return EXIT_INVALID;
         if (storage_df(s, &df, &err) < 0) {
                 fprintf(stderr, "berth: system df: %s\n", err->msg);

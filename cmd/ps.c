@@ -353,10 +353,7 @@ cmd_inspect(struct berth_ctx *ctx, int argc, char **argv)
         }
         if (optind >= argc)
                 return cmd_usage_error("inspect", "no container given");
-        /* with the shared store, when one is configured: the layers used in place from it */
-        if (ctx->shared_store && ctx->shared_layers == STORAGE_SHARED_OFF)
-                ctx->shared_layers = STORAGE_SHARED_ON;
-        r = cmd_open_store_shared(ctx, &s);
+        r = cmd_open_store_seeing_shared(ctx, &s);
         if (r != 0)
                 return r;
         for (int k = optind; k < argc; k++) {

@@ -279,7 +279,7 @@ copy_in(const char *from, int dirfd, const char *dir, const char *name, struct b
         while ((n = read(in, buf, sizeof(buf))) != 0) {
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0 || write(out, buf, (size_t)n) != n) {
+                if (n < 0 || fs_write_all(out, buf, (size_t)n) < 0) {
                         int r = berr(err, errno ? errno : EIO, "write %s/%s", dir, tmp);
                         (void)unlinkat(dirfd, tmp, 0);
                         return r;
