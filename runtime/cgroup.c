@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-devices.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
 
@@ -899,6 +900,39 @@ write_v1_limits(const struct cgroup *cg, const struct cgroup_limits *lim, struct
         return 0;
 }
 
+/*
+ * The device allow-list: v1 lines into devices.deny and devices.allow in
+ * the rules' order, else an eBPF program on the unified tree's cgroup.
+ */
+static int
+write_devices(const struct cgroup *cg, const json_t *devices, struct berr **err)
+{
+        const struct cgroup_dir *d = cg->mode == CGROUP_V2 ? NULL : v1_dir(cg, CGROUP_DEVICES);
+        size_t i;
+        const json_t *e;
+
+        if (!d && unified_dir(cg))
+                return cgroup_devices_bpf_attach(unified_dir(cg)->path, devices, err);
+        if (!d)
+                return berr(err, 0,
+                            "cgroup %s: no devices controller and no cgroup v2 tree for "
+                            "the device allow-list",
+                            cg->rel);
+        json_array_foreach (devices, i, e) {
+                struct cgroup_device_rule rule = {0};
+                char line[64];
+                int r = cgroup_device_rule_parse(e, i, &rule, err);
+
+                if (r < 0)
+                        return r;
+                cgroup_device_rule_v1(&rule, line);
+                r = write_limit(d->path, rule.allow ? "devices.allow" : "devices.deny", line, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int
 write_v2_limits(const char *dir, const struct cgroup_limits *lim, struct berr **err)
 {
@@ -978,6 +1012,8 @@ cgroup_create(const struct cgroup_system *sys, const char *path, const struct cg
         _cleanup_free_ struct made *made = calloc(1, sizeof(*made));
         const struct berr *err_before = err ? *err : NULL;
         unsigned need = limits_need(lim);
+        /* devices is no v2 controller: v2 filters devices with an eBPF program */
+        unsigned v1_need = need | (lim && lim->devices ? BIT(CGROUP_DEVICES) : 0U);
         int r;
 
         if (!made)
@@ -987,7 +1023,7 @@ cgroup_create(const struct cgroup_system *sys, const char *path, const struct cg
                 if (r < 0)
                         return r;
         }
-        cg = cgroup_plan(sys, path, V1_ALWAYS | need, &r, err);
+        cg = cgroup_plan(sys, path, V1_ALWAYS | v1_need, &r, err);
         if (!cg)
                 return r;
         if (cg->mode != CGROUP_V2) {
@@ -1022,6 +1058,8 @@ cgroup_create(const struct cgroup_system *sys, const char *path, const struct cg
                 r = write_v2_limits(unified_dir(cg)->path, lim, err);
         else if (lim)
                 r = write_v1_limits(cg, lim, err);
+        if (r >= 0 && lim && lim->devices)
+                r = write_devices(cg, lim->devices, err);
         if (r < 0)
                 goto fail;
         made_undo(made, false);
@@ -1568,6 +1606,11 @@ cgroup_limits_from_spec(const json_t *linux_resources, struct cgroup_limits *ret
                 r = spec_limit(pids, "limit", "linux.resources.pids", &lim.pids_max, err);
                 if (r < 0)
                         return r;
+                r = cgroup_devices_check(json_object_get(linux_resources, "devices"), err);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        lim.devices = json_object_get(linux_resources, "devices");
         }
         *ret = lim;
         return 0;

@@ -79,6 +79,7 @@ struct cgroup_limits {
         uint64_t cpu_shares;     /* v1 shares; 0: unset; v2 gets cgroup_shares_to_weight() */
         int64_t pids_max;        /* -1: none */
         const char *cpuset_cpus, *cpuset_mems; /* "0-3,8"; NULL: the parent's */
+        const json_t *devices; /* linux.resources.devices that restrict; NULL: every device */
 };
 
 #define CGROUP_LIMITS_NONE                                                                \
@@ -88,10 +89,11 @@ struct cgroup_limits {
 
 /*
  * Read an OCI spec's linux.resources (NULL: no limits) into *ret: memory
- * limit and swap, cpu quota, period, shares, cpus and mems, pids limit.
- * Other members (devices, blockIO...) are not looked at. A wrong type or
- * value is an error naming the field ("linux.resources.memory.limit:
- * expected an integer"). The cpuset strings point into linux_resources.
+ * limit and swap, cpu quota, period, shares, cpus and mems, pids limit,
+ * the device rules (runtime/cgroup-devices.h). Other members (blockIO...)
+ * are not looked at. A wrong type or value is an error naming the field
+ * ("linux.resources.memory.limit: expected an integer"). The cpuset
+ * strings and the device rules point into linux_resources.
  */
 int cgroup_limits_from_spec(const json_t *linux_resources, struct cgroup_limits *ret,
                             struct berr **err);
@@ -117,7 +119,9 @@ struct cgroup;
  * machine has them); a controller the tree lacks is an error naming it,
  * and nothing is left behind. Existing directories are fine. A swap limit
  * is skipped where the kernel does not account swap (no memsw or
- * memory.swap.max file). v2's rule that only leaves hold processes is
+ * memory.swap.max file). Device rules go to the v1 devices hierarchy
+ * (made for them) or, where there is none, to an eBPF program on the
+ * unified tree's cgroup; neither there is an error. v2's rule that only leaves hold processes is
  * the caller's: put a pod's own processes in a child of the pod's cgroup,
  * not in the pod's cgroup itself.
  */
