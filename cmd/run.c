@@ -69,6 +69,8 @@ create_help(FILE *f, const char *cmd)
                 "  -i, --interactive            pass standard input on (with -t: this terminal)\n"
                 "      --detach-keys KEYS       with -t: detach with these (ctrl-p,ctrl-q)\n"
                 "  -v, --volume SRC:DST[:OPTS]  bind mount SRC (ro, rw, nosuid, nodev, noexec)\n"
+                "      --device HOST[:CTR][:PERMS]\n"
+                "                               give a host device (permissions rwm by default)\n"
                 "  -l, --label KEY=VALUE        label the container\n"
                 "      --network MODE           private (default: loopback only), none or host\n"
                 "      --privileged             every capability, no seccomp, no masked paths\n"
@@ -141,7 +143,7 @@ parse_size(const char *s, int64_t *ret)
 
 struct create_args {
         struct runtime_create_opts o;
-        struct strv env, caps_add, caps_drop, volumes, labels, entrypoint, args;
+        struct strv env, caps_add, caps_drop, volumes, devices, labels, entrypoint, args;
         const char *pull;
         const char *detach_keys;
         bool detach;
@@ -156,6 +158,7 @@ create_args_clear(struct create_args *a)
         strv_clear(&a->caps_add);
         strv_clear(&a->caps_drop);
         strv_clear(&a->volumes);
+        strv_clear(&a->devices);
         strv_clear(&a->labels);
         strv_clear(&a->entrypoint);
         strv_clear(&a->args);
@@ -169,6 +172,7 @@ enum {
         OPT_PRIVILEGED,
         OPT_READ_ONLY,
         OPT_CAP_ADD,
+        OPT_DEVICE,
         OPT_CAP_DROP,
         OPT_SECURITY_OPT,
         OPT_CPUS,
@@ -250,6 +254,7 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                 {"privileged", no_argument, NULL, OPT_PRIVILEGED},
                 {"read-only", no_argument, NULL, OPT_READ_ONLY},
                 {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+                {"device", required_argument, NULL, OPT_DEVICE},
                 {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
                 {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
                 {"memory", required_argument, NULL, 'm'},
@@ -343,6 +348,9 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
                         break;
                 case OPT_CAP_ADD:
                         r = strv_push(&a->caps_add, optarg);
+                        break;
+                case OPT_DEVICE:
+                        r = strv_push(&a->devices, optarg);
                         break;
                 case OPT_CAP_DROP:
                         r = strv_push(&a->caps_drop, optarg);
@@ -456,6 +464,7 @@ parse_create(const char *cmd, int argc, char **argv, struct create_args *a)
         a->o.cap_add = a->caps_add.v;
         a->o.cap_drop = a->caps_drop.v;
         a->o.volumes = a->volumes.v;
+        a->o.devices = a->devices.v;
         a->o.labels = a->labels.v;
         a->o.entrypoint = a->entrypoint.v;
         a->o.args = a->args.v;

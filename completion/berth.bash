@@ -12,12 +12,12 @@ _berth_formats="text json"
 # berth run and create: their options, and those of them that take a value
 # (-h is --hostname there, not --help)
 _berth_create_opts="--name --rm --env --entrypoint --workdir --user --hostname --tty --volume
---label --network --net --privileged --read-only --cap-add --cap-drop --security-opt --memory
---cpus --cpuset-cpus --pids-limit --runtime --stop-signal --stop-timeout --log-opt --pull --help
+--label --network --net --privileged --read-only --cap-add --cap-drop --device --security-opt
+--memory --cpus --cpuset-cpus --pids-limit --runtime --stop-signal --stop-timeout --log-opt --pull --help
 --interactive --detach-keys -e -w -u -h -t -i -v -l -m"
 _berth_create_args="--name --env --entrypoint --workdir --user --hostname --volume --label
---network --net --cap-add --cap-drop --security-opt --memory --cpus --cpuset-cpus --pids-limit
---runtime --stop-signal --stop-timeout --log-opt --pull --detach-keys -e -w -u -h -v -l -m"
+--network --net --cap-add --cap-drop --device --security-opt --memory --cpus --cpuset-cpus
+--pids-limit --runtime --stop-signal --stop-timeout --log-opt --pull --detach-keys -e -w -u -h -v -l -m"
 _berth_exec_args="--user --workdir --env -u -w -e"
 _berth_signals="SIGTERM SIGKILL SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGSTOP SIGCONT SIGWINCH"
 _berth_caps="ALL CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_AUDIT_WRITE CAP_BLOCK_SUSPEND CAP_BPF
@@ -230,6 +230,10 @@ _berth() {
                         _berth_dirs
                         return
                         ;;
+                --device)
+                        mapfile -t COMPREPLY < <(compgen -f -- "${cur:-/dev/}")
+                        return
+                        ;;
                 --name | -e | --env | --entrypoint | -w | --workdir | -u | --user | -h | --hostname | \
                         -l | --label | -m | --memory | --cpus | --cpuset-cpus | --pids-limit | --stop-timeout | \
                         --detach-keys)
@@ -390,6 +394,19 @@ _berth() {
                                 ;;
                         esac
                         [[ $cur != -* ]] || _berth_opts "--format --help -f -h"
+                elif [[ ${words[cmd_at + 1]} = prune ]]; then
+                        if [[ $prev = --forget-node ]]; then
+                                # the node IDs of the shared store's references (refs/NODE/)
+                                local store=${BERTH_SHARED_STORE:-} i
+                                for ((i = 1; i < cmd_at; i++)); do
+                                        [[ ${words[i]} = --shared-store ]] && store=${words[i + 1]}
+                                        [[ ${words[i]} = --shared-store=* ]] && store=${words[i]#*=}
+                                done
+                                [[ -n $store && -d $store/refs ]] &&
+                                        COMPREPLY=($(compgen -W "$(command ls "$store/refs" 2>/dev/null)" -- "$cur"))
+                                return
+                        fi
+                        [[ $cur != -* ]] || _berth_opts "--shared --forget-node --force --help -f -h"
                 fi
                 ;;
         login)

@@ -57,6 +57,7 @@ struct runtime_create_opts {
         const char *seccomp;        /* NULL: the default profile; "unconfined"; a file */
         const char *network;        /* "private" (default: loopback only), "none", "host" */
         char **volumes;             /* -v SRC:DST[:ro|rw,...], NULL-terminated */
+        char **devices;             /* --device HOST[:CONTAINER][:PERMISSIONS], NULL-terminated */
         char **labels;              /* KEY=VALUE */
         int64_t memory;             /* bytes, 0: no limit */
         int64_t cpu_millis;         /* 1000 = one CPU, 0: no limit */

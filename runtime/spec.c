@@ -1409,7 +1409,8 @@ build_sysctls(struct build *b, json_t *lx)
 }
 
 static int
-device_rule(struct build *b, json_t *rules, char type, int64_t major, int64_t minor)
+device_rule(struct build *b, json_t *rules, char type, int64_t major, int64_t minor,
+            const char *access)
 {
         char t[2] = {type, '\0'};
         json_t *d = json_pack("{s:b, s:s, s:I}", "allow", 1, "type", t, "major", (json_int_t)major);
@@ -1418,7 +1419,7 @@ device_rule(struct build *b, json_t *rules, char type, int64_t major, int64_t mi
                 json_decref(d);
                 d = NULL;
         }
-        if (d && json_object_set_new(d, "access", json_string("rwm")) < 0) {
+        if (d && json_object_set_new(d, "access", json_string(access ? access : "rwm")) < 0) {
                 json_decref(d);
                 d = NULL;
         }
@@ -1466,9 +1467,17 @@ build_devices(struct build *b, json_t *lx, json_t *rules)
                         r = jset(b, j, "uid", json_integer(d->uid));
                 if (r >= 0)
                         r = jset(b, j, "gid", json_integer(d->gid));
-                if (r >= 0 && d->type != 'p')
+                /* 'm' too: the runtime makes the node inside the container's cgroup */
+                if (r >= 0 && d->type != 'p' && d->access && !strchr(d->access, 'm')) {
+                        char access[8];
+
+                        (void)snprintf(access, sizeof(access), "%.3sm", d->access);
                         r = device_rule(b, rules, d->type == 'u' ? 'c' : d->type, d->major,
-                                        d->minor);
+                                        d->minor, access);
+                } else if (r >= 0 && d->type != 'p') {
+                        r = device_rule(b, rules, d->type == 'u' ? 'c' : d->type, d->major,
+                                        d->minor, d->access);
+                }
         }
         return r;
 }
@@ -1494,7 +1503,7 @@ build_resources(struct build *b, json_t *lx, json_t **ret_rules)
         r = jpush(b, rules,
                   json_pack("{s:b, s:s}", "allow", b->o->privileged ? 1 : 0, "access", "rwm"));
         for (size_t i = 0; r >= 0 && !b->o->privileged && i < ELEMENTSOF(std_devices); i++)
-                r = device_rule(b, rules, 'c', std_devices[i].major, std_devices[i].minor);
+                r = device_rule(b, rules, 'c', std_devices[i].major, std_devices[i].minor, NULL);
         if (r < 0)
                 return r;
 

@@ -78,13 +78,14 @@ struct spec_rlimit {
         uint64_t soft, hard;
 };
 
-/* A device node to create, and to allow in the device cgroup (rwm). */
+/* A device node to create, and to allow in the device cgroup. */
 struct spec_device {
         const char *path; /* under /dev */
         char type;        /* 'c', 'b', 'p' or 'u' */
         int64_t major, minor;
         uint32_t file_mode; /* permission bits; 0: 0666 */
         uint32_t uid, gid;
+        const char *access; /* the cgroup's: letters of "rwm"; NULL: "rwm" */
 };
 
 struct spec_idmap {

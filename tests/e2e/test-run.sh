@@ -337,6 +337,19 @@ test_device_allow_list() {
 	# a privileged container is not filtered
 	run b run --rm --privileged "$IMG" sh -c 'mknod /tmp/mem c 1 1 && echo mem=ok'
 	expect_grep '^mem=ok$' "$T/out"
+	# --device gives a host device, with its permissions: /dev/fuse read-only, then rw
+	[ -c /dev/fuse ] || return 0
+	run b run --rm --device /dev/fuse:/dev/f:r "$IMG" sh -c \
+		'ls -l /dev/f; head -c 1 /dev/f; echo x >/dev/f; echo w=$?'
+	expect_rc 0
+	expect_grep '^c.* 10, *229 .*/dev/f$' "$T/out"
+	expect_grep "can't create /dev/f: Operation not permitted" "$T/err"
+	expect_no_grep "head: /dev/f: Operation not permitted" "$T/err"
+	run b run --rm --device /dev/fuse "$IMG" sh -c 'echo x >/dev/fuse; echo w=$?'
+	expect_no_grep "can't create" "$T/err"
+	run b run --rm --device /etc/passwd "$IMG" true
+	expect_rc 125
+	expect_grep 'device /etc/passwd: not a character or block device' "$T/err"
 }
 
 test_pids_limit_holds() {
