@@ -226,7 +226,9 @@ remove_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                         printf("Usage: berth %s [options] IMAGE...\n\n"
                                "Remove images (by name, ID or ID prefix) from the store, and the\n"
                                "layers no image uses any more. An image with several names loses\n"
-                               "only the name given, unless --force.\n\n"
+                               "only the name given, unless --force. The shared store's EROFS\n"
+                               "images mounted for layers no image or container names any more\n"
+                               "are unmounted.\n\n"
                                "Options:\n"
                                "  -f, --force   remove the image whatever names it has\n"
                                "  -h, --help    show this help\n",
@@ -257,6 +259,12 @@ remove_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                         free(ids[k]);
                 }
                 free(ids);
+        }
+        /* the shared layers no image and no container names any more: mounted for nothing */
+        {
+                _cleanup_(strv_freep) char **unmounted = NULL;
+
+                (void)storage_shared_unmount_unused(s, true, &unmounted, NULL);
         }
         return status;
 }
@@ -376,18 +384,63 @@ print_pruned(const char *what, char **ids)
                 printf("%s\n", *id);
 }
 
+/* "3 hours" since t */
+static void
+age_text(int64_t t, char *buf, size_t size)
+{
+        int64_t d = (int64_t)time(NULL) - t;
+
+        if (d < 0)
+                d = 0;
+        if (d < 120)
+                snprintf(buf, size, "%lld second%s", (long long)d, d == 1 ? "" : "s");
+        else if (d < 2 * 3600)
+                snprintf(buf, size, "%lld minutes", (long long)(d / 60));
+        else if (d < 2 * 86400)
+                snprintf(buf, size, "%lld hours", (long long)(d / 3600));
+        else
+                snprintf(buf, size, "%lld days", (long long)(d / 86400));
+}
+
+/* The nodes whose references the shared prune honours, and how old their newest one is */
+static int
+print_nodes(struct storage *s, struct berr **err)
+{
+        struct storage_shared_node *nodes = NULL;
+        size_t n = 0;
+        int r = storage_shared_nodes(s, &nodes, &n, err);
+
+        if (r < 0 || n == 0)
+                return r;
+        printf("Nodes Whose References Are Kept\n");
+        printf("%-32s  %-8s  %-16s  %s\n", "NODE", "IMAGES", "WRITTEN", "HOST:STORE");
+        for (size_t i = 0; i < n; i++) {
+                char age[32], ago[48];
+
+                age_text(nodes[i].written, age, sizeof(age));
+                snprintf(ago, sizeof(ago), "%s ago", age);
+                printf("%-32s  %-8zu  %-16s  %s:%s%s\n", nodes[i].id, nodes[i].images, ago,
+                       nodes[i].host ? nodes[i].host : "?", nodes[i].root ? nodes[i].root : "?",
+                       nodes[i].self ? " (this node)" : "");
+        }
+        storage_shared_nodes_free(nodes, n);
+        return 0;
+}
+
 static int
 system_prune(struct berth_ctx *ctx, int argc, char **argv)
 {
         static const struct option options[] = {
                 {"shared", no_argument, NULL, 's'},
+                {"forget-node", required_argument, NULL, 'N'},
                 {"force", no_argument, NULL, 'f'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         _cleanup_(storage_closep) struct storage *s = NULL;
         _cleanup_(berr_freep) struct berr *err = NULL;
-        _cleanup_(strv_freep) char **local = NULL, **shared_ids = NULL;
+        _cleanup_(strv_freep) char **local = NULL, **shared_ids = NULL, **forget = NULL,
+                                   **unmounted = NULL;
         uint64_t local_bytes = 0, shared_bytes = 0;
         bool shared = false;
         char size[32];
@@ -399,17 +452,34 @@ system_prune(struct berth_ctx *ctx, int argc, char **argv)
                 case 's':
                         shared = true;
                         break;
+                case 'N':
+                        if (strv_push(&forget, strdup(optarg)) < 0) {
+                                fprintf(stderr, "berth: system prune: out of memory\n");
+                                return EXIT_INVALID;
+                        }
+                        shared = true;
+                        break;
                 case 'f':
                         break; /* berth asks nothing: -f is taken for podman's scripts */
                 case 'h':
-                        printf("Usage: berth system prune [--shared] [-f]\n\n"
-                               "Remove the layers no image uses. With --shared, also those of the\n"
-                               "shared layer store (--shared-store) that no node's image and none "
-                               "of\n"
-                               "the store's own images use, an hour old and not being pulled.\n\n"
+                        printf("Usage: berth system prune [--shared [--forget-node NODE]...] "
+                               "[-f]\n\n"
+                               "Remove the layers no image uses, and unmount the shared store's\n"
+                               "EROFS images that no container of this node uses. With --shared,\n"
+                               "also remove the layers of the shared layer store (--shared-store)\n"
+                               "that no node's image and none of the store's own images use, an\n"
+                               "hour old and not being pulled; the nodes whose references keep\n"
+                               "layers are listed, with the age of their newest reference.\n\n"
                                "Options:\n"
-                               "      --shared   prune the shared layer store too\n"
-                               "  -f, --force    do not ask (berth never asks)\n");
+                               "      --shared             prune the shared layer store too\n"
+                               "      --forget-node NODE   forget a node that is gone (its ID, or "
+                               "a\n"
+                               "                           unique prefix, as listed): its "
+                               "references\n"
+                               "                           keep no layer any more (implies "
+                               "--shared;\n"
+                               "                           repeatable; never this node)\n"
+                               "  -f, --force              do not ask (berth never asks)\n");
                         return 0;
                 default:
                         return cmd_usage_error("system prune", "see the options above");
@@ -424,12 +494,24 @@ system_prune(struct berth_ctx *ctx, int argc, char **argv)
                 ctx->shared_layers = STORAGE_SHARED_OFF;
         if (cmd_open_store_shared(ctx, &s))
                 return EXIT_INVALID;
+        for (char **f = forget; f && *f; f++) {
+                _cleanup_free_ char *id = NULL;
+
+                if (storage_shared_forget_node(s, *f, &id, &err) < 0) {
+                        fprintf(stderr, "berth: system prune: %s\n", err->msg);
+                        return EXIT_INVALID;
+                }
+                printf("Forgotten node: %s\n", id);
+        }
         if (storage_prune(s, &local, &local_bytes, &err) < 0 ||
+            storage_shared_unmount_unused(s, false, &unmounted, &err) < 0 ||
+            (shared && print_nodes(s, &err) < 0) ||
             (shared && storage_shared_prune(s, &shared_ids, &shared_bytes, &err) < 0)) {
                 fprintf(stderr, "berth: system prune: %s\n", err->msg);
                 return EXIT_INVALID;
         }
         print_pruned("Deleted Layers", local);
+        print_pruned("Unmounted Shared Layers", unmounted);
         print_pruned("Deleted Shared Layers", shared_ids);
         size_text(local_bytes + shared_bytes, size, sizeof(size));
         printf("Total reclaimed space: %s\n", size);
@@ -442,7 +524,8 @@ system_help(FILE *f)
         fputs("Usage: berth system COMMAND\n\nCommands:\n"
               "  df         Show the disk space the store uses\n"
               "  info       Show the host, the store and the shared store\n"
-              "  prune      Remove unused layers (--shared: of the shared store too)\n",
+              "  prune      Remove unused layers, unmount unused shared ones (--shared: of the\n"
+              "             shared store too; --forget-node NODE: a node that is gone)\n",
               f);
 }
 

@@ -28,7 +28,9 @@ info_help(FILE *f)
 {
         fputs("Usage: berth system info [--format text|json]\n"
               "\n"
-              "Show the host, the store, and the shared layer store and what it is stored on.\n"
+              "Show the host, the store, and the shared layer store: what it is stored on,\n"
+              "and this node's ID there (sharedStore.nodeId: the name of its references,\n"
+              "as berth system prune --shared lists the nodes).\n"
               "\n"
               "Options:\n"
               "  -f, --format FORMAT   text (default, YAML) or json\n"
@@ -161,7 +163,7 @@ store_info(struct berth_ctx *ctx, struct storage *s, struct berr **err)
 
 /* null when no shared store is configured */
 static json_t *
-shared_info(const struct berth_conf *conf)
+shared_info(const struct berth_conf *conf, struct storage *s)
 {
         _cleanup_(sharedfs_info_done) struct sharedfs_info fs = {};
         _cleanup_(berr_freep) struct berr *err = NULL;
@@ -182,6 +184,13 @@ shared_info(const struct berth_conf *conf)
                                     : berth_shared_layers_to_string(conf->shared_base_layers)));
         json_object_set_new(sh, "layerFormat",
                             json_string(berth_layer_format_to_string(conf->shared_layer_format)));
+        /* the name of this node's references on the store (refs/<nodeId>/), as prune lists it */
+        {
+                _cleanup_free_ char *id = NULL;
+
+                if (storage_shared_node_id(s, &id, NULL) == 0)
+                        json_object_set_new(sh, "nodeId", json_string(id));
+        }
         if (sharedfs_detect(conf->shared_store, &fs, &err) < 0) {
                 json_object_set_new(sh, "error", json_string(err->msg));
                 return sh;
@@ -318,7 +327,7 @@ cmd_system_info(struct berth_ctx *ctx, int argc, char **argv)
                 fprintf(stderr, "berth: system info: %s\n", err ? err->msg : "out of memory");
                 return EXIT_INVALID;
         }
-        shared = shared_info(&conf);
+        shared = shared_info(&conf, s);
         info = json_object();
         if (!info || !shared) {
                 json_decref(store);

@@ -15,6 +15,7 @@
 #include "tar-split.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 int
 layer_chain_ids(char *const *diff_ids, size_t n, char (*out)[DIGEST_STRING_MAX])
@@ -46,7 +47,14 @@ layer_commit_begin(struct storage *s, const char *chain_hex, struct layer_commit
         if (chain_hex != c->chain_hex)
                 snprintf(c->chain_hex, sizeof(c->chain_hex), "%s", chain_hex);
         /* in the local store, or in the shared one to be used in place */
-        if (store_has_layer(s, chain_hex) || store_shared_has_layer(s, chain_hex)) {
+        if (store_has_layer(s, chain_hex)) {
+                c->exists = true;
+                return 0;
+        }
+        r = store_shared_use_layer(s, chain_hex, err);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 c->exists = true;
                 return 0;
         }
@@ -69,12 +77,18 @@ layer_commit_begin(struct storage *s, const char *chain_hex, struct layer_commit
                 c->node_lock = NULL;
                 return 0;
         }
-        return store_tmpdir(s, "layer", &c->tmp_name, &c->tmp_fd, &c->tmp_lock_fd, err);
+        r = store_tmpdir(s, "layer", &c->tmp_name, &c->tmp_fd, &c->tmp_lock_fd, err);
+        if (r < 0)
+                return r;
+        /* asked here, before the extracting threads start: they only read the answer */
+        c->spool = s->opts.shared_root && s->node && !store_shared_holds_overlay(s, c->tmp_fd);
+        return 0;
 }
 
-int
-layer_commit_extract(struct layer_commit *c, int fd, const struct extract_opts *eo,
-                     struct berr **err)
+/* Extract fd into parent_fd/diff, with c's tar-split (made afresh) in c's tmp directory */
+static int
+extract_to(struct layer_commit *c, int fd, const struct extract_opts *eo, int parent_fd,
+           struct berr **err)
 {
         _cleanup_(tar_split_writer_freep) struct tar_split_writer *ts = NULL;
         _cleanup_close_ int diff_fd = -EBADF, ts_fd = -EBADF;
@@ -82,13 +96,12 @@ layer_commit_extract(struct layer_commit *c, int fd, const struct extract_opts *
         const char *what = eo->what ? eo->what : "layer";
         int r;
 
-        if (c->tmp_fd < 0)
-                return berr(err, EINVAL, "%s: no temporary directory", what);
-        if (mkdirat(c->tmp_fd, "diff", 0755) < 0)
+        if (mkdirat(parent_fd, "diff", 0755) < 0)
                 return berr(err, errno, "%s: create diff", what);
-        diff_fd = openat(c->tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        diff_fd = openat(parent_fd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (diff_fd < 0)
                 return berr(err, errno, "%s: open diff", what);
+        (void)unlinkat(c->tmp_fd, TAR_SPLIT_FILE, 0);
         ts_fd = openat(c->tmp_fd, TAR_SPLIT_FILE,
                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (ts_fd < 0)
@@ -109,6 +122,114 @@ layer_commit_extract(struct layer_commit *c, int fd, const struct extract_opts *
         return 0;
 }
 
+/* Copy what is left of in to the file out */
+static int
+spool_copy(int in, int out)
+{
+        char buf[1 << 16];
+
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                if (fs_write_all(out, buf, (size_t)n) < 0)
+                        return -errno;
+        }
+}
+
+/* What a file system says of an entry it cannot hold (sshfs: mknod EPERM, xattrs EOPNOTSUPP) */
+static bool
+cannot_hold(int r)
+{
+        return r == -EPERM || r == -EOPNOTSUPP; /* ENOTSUP is EOPNOTSUPP on Linux */
+}
+
+/*
+ * layer_commit_extract() into a shared store that may refuse the layer:
+ * the blob kept in the node's tmp/ (unless it is a range of a file, read
+ * again as it is), extracted into the shared tmp directory; when that
+ * fails for want of what the file system cannot hold, extracted again in
+ * the node's tmp/ and turned into <chain>.erofs in the shared one.
+ */
+static int
+extract_spooled(struct layer_commit *c, int fd, const struct extract_opts *eo, struct berr **err)
+{
+        struct storage *node = c->s->node;
+        _cleanup_(berr_freep) struct berr *first = NULL;
+        _cleanup_free_ char *name = NULL, *diff = NULL, *dir = NULL;
+        _cleanup_close_ int dir_fd = -EBADF, lock_fd = -EBADF, blob = -EBADF;
+        struct extract_opts o = *eo;
+        const char *what = eo->what ? eo->what : "layer";
+        int in = fd, r;
+
+        r = store_tmpdir(node, "spool", &name, &dir_fd, &lock_fd, err);
+        if (r < 0)
+                return r;
+        if (!eo->in_range) {
+                blob = openat(dir_fd, "blob", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                              0600);
+                if (blob < 0) {
+                        r = berr(err, errno, "%s: create %s/tmp/%s/blob", what, node->root, name);
+                        goto out;
+                }
+                r = spool_copy(fd, blob);
+                if (r < 0 || lseek(blob, 0, SEEK_SET) < 0) {
+                        r = berr(err, r < 0 ? -r : errno, "%s: keep the blob in %s/tmp/%s", what,
+                                 node->root, name);
+                        goto out;
+                }
+                in = blob;
+        }
+        r = extract_to(c, in, &o, c->tmp_fd, &first);
+        if (r == 0 || !cannot_hold(r)) {
+                if (r < 0 && err && !*err)
+                        *err = TAKE_PTR(first);
+                goto out;
+        }
+        /* the shared store keeps nothing of it but its EROFS image */
+        (void)rm_rf_at(c->tmp_fd, "diff");
+        if (!eo->in_range && lseek(blob, 0, SEEK_SET) < 0) {
+                r = berr(err, errno, "%s: rewind the blob", what);
+                goto out;
+        }
+        r = extract_to(c, in, &o, dir_fd, err);
+        if (r < 0)
+                goto out;
+        if (asprintf(&diff, "%s/tmp/%s/diff", node->root, name) < 0 ||
+            asprintf(&dir, "%s/tmp/%s", c->s->root, c->tmp_name) < 0) {
+                r = berr(err, ENOMEM, "%s", what);
+                goto out;
+        }
+        r = store_shared_put_erofs(node, diff, c->tmp_fd, dir, c->chain_hex, err);
+        if (r < 0) {
+                (void)berr_wrap(err, "%s: the shared store %s cannot hold it as a directory (%s)",
+                                what, c->s->root, first ? first->msg : "");
+                goto out;
+        }
+        c->erofs_only = true;
+out:
+        store_tmpdir_remove(node, name);
+        return r;
+}
+
+int
+layer_commit_extract(struct layer_commit *c, int fd, const struct extract_opts *eo,
+                     struct berr **err)
+{
+        const char *what = eo->what ? eo->what : "layer";
+
+        if (c->tmp_fd < 0)
+                return berr(err, EINVAL, "%s: no temporary directory", what);
+        if (c->spool)
+                return extract_spooled(c, fd, eo, err);
+        return extract_to(c, fd, eo, c->tmp_fd, err);
+}
+
 int
 layer_commit_finish(struct layer_commit *c, const char *digest, const char *diff_id,
                     const char *media_type, uint64_t compressed_size, struct berr **err)
@@ -122,7 +243,7 @@ layer_commit_finish(struct layer_commit *c, const char *digest, const char *diff
         rec = json_pack("{s:s, s:s, s:s, s:I, s:I}", "digest", digest, "diffID", diff_id,
                         "mediaType", media_type ? media_type : "", "compressedSize",
                         (json_int_t)compressed_size, "size", (json_int_t)c->unpacked);
-        if (!rec)
+        if (!rec || (c->erofs_only && json_object_set_new(rec, "erofsOnly", json_true()) < 0))
                 return berr(err, ENOMEM, "layer record");
         r = store_write_json(c->tmp_fd, "layer.json", rec, err);
         if (r < 0)

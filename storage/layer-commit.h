@@ -29,6 +29,14 @@ struct layer_commit {
         char *tmp_name;  /* ROOT/tmp/<tmp_name>, its lock held through tmp_lock_fd */
         int tmp_fd, tmp_lock_fd;
         uint64_t unpacked; /* bytes of the uncompressed tar */
+        /*
+         * A shared store whose file system may not hold the layer as a
+         * directory (overlay whiteouts, opaque directories, device nodes):
+         * the blob is kept in the node's tmp/ while it is extracted, so that
+         * it can be extracted again there when the shared store refuses it.
+         */
+        bool spool;
+        bool erofs_only; /* kept in the shared store as its EROFS image only, no diff/ */
 };
 
 /* A layer_commit with nothing open, for layer_commit_done() to take at any point. */
@@ -58,6 +66,11 @@ int layer_commit_begin(struct storage *s, const char *chain_hex, struct layer_co
  * into the tmp directory's diff/, recording its tar-split beside it. Sets
  * c->unpacked. eo->tar_split is c's own: leave it NULL. Safe to run on a
  * thread of its own, one per layer_commit.
+ *
+ * Into a shared store whose file system refuses an entry (a whiteout, an
+ * opaque directory, a device node: EPERM, EOPNOTSUPP), the layer is
+ * extracted again in the node's tmp/ and kept as <chain>.erofs alone
+ * (c->erofs_only), which every node mounts in place.
  */
 int layer_commit_extract(struct layer_commit *c, int fd, const struct extract_opts *eo,
                          struct berr **err);

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,8 +139,10 @@ store_open_shared(struct storage *s, struct berr **err)
         }
         if (!why) {
                 r = storage_open(&so, &s->shared, &e);
-                if (r == 0)
+                if (r == 0) {
+                        s->shared->node = s;
                         r = check_format(s->shared, &e);
+                }
                 if (r < 0) {
                         s->shared = storage_close(s->shared);
                         if (asprintf(&why, "%s", e->msg) < 0)
@@ -168,10 +171,45 @@ store_open_shared(struct storage *s, struct berr **err)
         return 0;
 }
 
+/* One line for the user: through the warning event when there is one */
+static void
+say(struct storage *s, const char *msg)
+{
+        if (s->opts.events.warning)
+                s->opts.events.warning(s->opts.events.userdata, msg);
+        else
+                fprintf(stderr, "berth: warning: %s\n", msg);
+}
+
+/*
+ * Whether this node mounts the shared store's EROFS images: EROFS cannot
+ * be mounted in a user namespace, so a rootless berth never tries (its
+ * overlays take the layer directories, nodev by the kernel's rule for
+ * mounts made in a user namespace).
+ */
+static bool
+mounts_erofs(const struct storage *s)
+{
+        return !s->opts.shared_dirs_only && geteuid() == 0;
+}
+
+bool
+store_shared_layer_erofs_only(struct storage *shared, const char *chain_hex)
+{
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (asprintf(&p, "layers/%s/diff", chain_hex) < 0)
+                return false;
+        return fstatat(shared->root_fd, p, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
+               store_has_layer(shared, chain_hex);
+}
+
 bool
 store_shared_has_layer(struct storage *s, const char *chain_hex)
 {
-        return s->shared && store_has_layer(s->shared, chain_hex);
+        return s->shared && store_has_layer(s->shared, chain_hex) &&
+               (mounts_erofs(s) || !store_shared_layer_erofs_only(s->shared, chain_hex));
 }
 
 /*
@@ -208,14 +246,15 @@ erofs_layer(struct storage *s, const char *chain_hex, char **ret, struct berr **
                 return berr(err, EINVAL, "%s: not a regular file", image);
         if (mkdirat(s->root_fd, "shared-mounts", 0700) < 0 && errno != EEXIST)
                 return berr(err, errno, "create %s/shared-mounts", s->root);
-        if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
-                return berr(err, errno, "create %s", mnt);
         lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (lock_fd < 0)
                 return berr(err, errno, "open %s", lock);
         while (flock(lock_fd, LOCK_EX) < 0)
                 if (errno != EINTR)
                         return berr(err, errno, "lock %s", lock);
+        /* under the lock: an unmount (storage_shared_unmount_unused()) removes it */
+        if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
+                return berr(err, errno, "create %s", mnt);
         if (statfs(mnt, &sf) < 0)
                 return berr(err, errno, "statfs %s", mnt);
         if ((uint32_t)sf.f_type != EROFS_MAGIC_FS) {
@@ -241,7 +280,7 @@ store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, str
 
         if (!s->shared)
                 return berr(err, ENOENT, "layer %s: no shared store", chain_hex);
-        if (!s->opts.shared_dirs_only) {
+        if (mounts_erofs(s)) {
                 int r = erofs_layer(s, chain_hex, ret, err);
                 if (r != 0)
                         return r < 0 ? r : 0;
@@ -257,6 +296,67 @@ store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, str
         (void)close(fd);
         *ret = TAKE_PTR(path);
         return 0;
+}
+
+int
+store_shared_use_layer(struct storage *s, const char *chain_hex, struct berr **err)
+{
+        _cleanup_(berr_freep) struct berr *e = NULL;
+        _cleanup_free_ char *mnt = NULL, *msg = NULL;
+        const char *why;
+        int r;
+
+        if (!s->shared || !store_has_layer(s->shared, chain_hex))
+                return 0;
+        if (!store_shared_layer_erofs_only(s->shared, chain_hex))
+                return 1;
+        if (s->opts.shared_dirs_only) {
+                why = "this node uses --shared-layer-format dir";
+        } else if (geteuid() != 0) {
+                why = "EROFS images are mounted by root only";
+        } else {
+                /* mounted now (it stays for the containers): a failure is known before a run */
+                r = erofs_layer(s, chain_hex, &mnt, &e);
+                if (r > 0)
+                        return 1;
+                why = e ? e->msg : "its EROFS image is missing";
+        }
+        if (s->opts.shared_layers == STORAGE_SHARED_REQUIRED)
+                return berr(err, 0,
+                            "shared base layers are required, but layer %.12s is in the shared "
+                            "store %s only as an EROFS image, and %s",
+                            chain_hex, s->shared->root, why);
+        if (asprintf(&msg,
+                     "shared base layers: layer %.12s is in the shared store only as an EROFS "
+                     "image, and %s; it is copied to the local store",
+                     chain_hex, why) < 0)
+                return berr(err, ENOMEM, "layer");
+        say(s, msg);
+        return 0;
+}
+
+bool
+store_shared_holds_overlay(struct storage *shared, int dirfd)
+{
+        static const char wh[] = ".berth-probe-whiteout", opq[] = ".berth-probe-opaque";
+        _cleanup_close_ int fd = -EBADF;
+        bool ok;
+
+        if (shared->holds_overlay != 0)
+                return shared->holds_overlay > 0;
+        (void)unlinkat(dirfd, wh, 0);
+        (void)unlinkat(dirfd, opq, AT_REMOVEDIR);
+        ok = mknodat(dirfd, wh, S_IFCHR | 0600, makedev(0, 0)) == 0;
+        (void)unlinkat(dirfd, wh, 0);
+        if (ok && mkdirat(dirfd, opq, 0700) == 0) {
+                fd = openat(dirfd, opq, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                ok = fd >= 0 && fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) == 0;
+                (void)unlinkat(dirfd, opq, AT_REMOVEDIR);
+        } else {
+                ok = false;
+        }
+        shared->holds_overlay = ok ? 1 : -1;
+        return ok;
 }
 
 /* Copy the file from into dir/name: a temp file beside it, fsync, rename */
@@ -293,12 +393,38 @@ copy_in(const char *from, int dirfd, const char *dir, const char *name, struct b
         return 0;
 }
 
+int
+store_shared_put_erofs(struct storage *node, const char *src_dir, int dirfd, const char *dir,
+                       const char *chain_hex, struct berr **err)
+{
+        _cleanup_free_ char *name = NULL, *tmp_name = NULL, *local = NULL;
+        _cleanup_close_ int tmp_fd = -EBADF, tmp_lock = -EBADF;
+        int r;
+
+        if (asprintf(&name, "%s.erofs", chain_hex) < 0)
+                return berr(err, ENOMEM, "erofs");
+        r = store_tmpdir(node, "erofs", &tmp_name, &tmp_fd, &tmp_lock, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&local, "%s/tmp/%s/%s", node->root, tmp_name, name) < 0)
+                r = berr(err, ENOMEM, "erofs");
+        /* a tree on a file system without xattrs has none to keep */
+        if (r == 0)
+                r = erofs_build(src_dir, local,
+                                llistxattr(src_dir, NULL, 0) < 0 &&
+                                                (errno == EOPNOTSUPP || errno == ENOTSUP)
+                                        ? EROFS_BUILD_NO_XATTRS
+                                        : 0,
+                                err);
+        if (r == 0)
+                r = copy_in(local, dirfd, dir, name, err);
+        store_tmpdir_remove(node, tmp_name);
+        return r;
+}
+
 /*
  * Each layer of image id in the shared store also as
  * layers/<chain>/<chain>.erofs (the name gives each image its own UUID).
- * mkfs.erofs needs a file system that does what a disk does (network file
- * systems refuse some of it): the image is made in the local store's tmp/,
- * then copied in.
  */
 static int
 publish_erofs(struct storage *s, const char *id, struct berr **err)
@@ -308,9 +434,8 @@ publish_erofs(struct storage *s, const char *id, struct berr **err)
         int r = storage_image_find(shared, id, &img, err);
 
         for (size_t i = 0; r == 0 && i < img.n_layers; i++) {
-                _cleanup_free_ char *src = NULL, *dir = NULL, *name = NULL, *tmp_name = NULL,
-                                    *local = NULL;
-                _cleanup_close_ int dirfd = -EBADF, tmp_fd = -EBADF, tmp_lock = -EBADF;
+                _cleanup_free_ char *src = NULL, *dir = NULL, *name = NULL;
+                _cleanup_close_ int dirfd = -EBADF;
                 struct stat st;
 
                 if (asprintf(&src, "%s/layers/%s/diff", shared->root, img.layers[i]) < 0 ||
@@ -324,25 +449,10 @@ publish_erofs(struct storage *s, const char *id, struct berr **err)
                         r = berr(err, errno, "open %s", dir);
                         break;
                 }
-                /* another node's (the same bytes: the images are reproducible) */
+                /* another node's (the same bytes: the images are reproducible), or EROFS-only */
                 if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
                         continue;
-                r = store_tmpdir(s, "erofs", &tmp_name, &tmp_fd, &tmp_lock, err);
-                if (r < 0)
-                        break;
-                if (asprintf(&local, "%s/tmp/%s/%s", s->root, tmp_name, name) < 0)
-                        r = berr(err, ENOMEM, "erofs");
-                /* a tree on a file system without xattrs has none to keep */
-                if (r == 0)
-                        r = erofs_build(src, local,
-                                        llistxattr(src, NULL, 0) < 0 &&
-                                                        (errno == EOPNOTSUPP || errno == ENOTSUP)
-                                                ? EROFS_BUILD_NO_XATTRS
-                                                : 0,
-                                        err);
-                if (r == 0)
-                        r = copy_in(local, dirfd, dir, name, err);
-                store_tmpdir_remove(s, tmp_name);
+                r = store_shared_put_erofs(s, src, dirfd, dir, img.layers[i], err);
                 if (r < 0)
                         (void)berr_wrap(err, "layer %s as an EROFS image", img.layers[i]);
         }
@@ -354,6 +464,7 @@ int
 storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct berr **err)
 {
         _cleanup_free_ char *id = NULL;
+        enum storage_shared mode;
         int r;
 
         if (!s->shared)
@@ -366,7 +477,16 @@ storage_pull_shared(struct storage *s, const char *name, char **ret_id, struct b
                 if (r < 0)
                         return r;
         }
-        return storage_pull(s, name, ret_id, err);
+        /*
+         * The shared store is required to publish, not to use: a layer it
+         * has only as an EROFS image that this node cannot mount is copied
+         * here, saying so, as on any node with shared base layers on.
+         */
+        mode = s->opts.shared_layers;
+        s->opts.shared_layers = STORAGE_SHARED_ON;
+        r = storage_pull(s, name, ret_id, err);
+        s->opts.shared_layers = mode;
+        return r;
 }
 
 /* ---- cross-node layer locks ---- */
@@ -712,4 +832,293 @@ storage_image_layer_bytes(struct storage *s, const char *image_id, uint64_t *ret
         }
         storage_image_clear(&img);
         return r;
+}
+
+/* ---- unmounting the EROFS images no container uses ---- */
+
+/* Add the layers of image id (of s) to set */
+static void
+image_layers_into(struct storage *s, const char *id, json_t *set)
+{
+        struct storage_image img = {0};
+
+        if (!id || storage_image_find(s, id, &img, NULL) < 0)
+                return;
+        for (size_t i = 0; i < img.n_layers; i++)
+                json_object_set_new(set, img.layers[i], json_true());
+        storage_image_clear(&img);
+}
+
+/*
+ * Unmount ROOT/shared-mounts/<chain> under the lock erofs_layer() mounts
+ * it under, and remove the mount point: a container created meanwhile
+ * with it as a lowerdir then fails to mount its root, rather than stand
+ * on an empty directory. 1 when unmounted, 0 when busy or not mounted.
+ */
+static int
+unmount_layer(struct storage *s, int dirfd, const char *chain_hex)
+{
+        _cleanup_free_ char *mnt = NULL, *lock = NULL;
+        _cleanup_close_ int lock_fd = -EBADF;
+        struct statfs sf;
+
+        if (asprintf(&mnt, "%s/shared-mounts/%s", s->root, chain_hex) < 0 ||
+            asprintf(&lock, "%s.lock", chain_hex) < 0)
+                return -ENOMEM;
+        lock_fd = openat(dirfd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lock_fd < 0)
+                return -errno;
+        while (flock(lock_fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (statfs(mnt, &sf) < 0)
+                return -errno;
+        if ((uint32_t)sf.f_type != EROFS_MAGIC_FS)
+                return 0;
+        if (erofs_umount(mnt, NULL) < 0)
+                return 0; /* EBUSY: in use (another mount namespace's overlay): stays */
+        (void)unlinkat(dirfd, chain_hex, AT_REMOVEDIR);
+        return 1;
+}
+
+int
+storage_shared_unmount_unused(struct storage *s, bool keep_image_layers, char ***ret,
+                              struct berr **err)
+{
+        _cleanup_(json_decrefp) json_t *keep = json_object(), *all = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char **done = NULL;
+        struct dirent *de;
+        json_t *c;
+        size_t i;
+        DIR *d;
+        int r;
+
+        *ret = NULL;
+        if (!keep)
+                return berr(err, ENOMEM, "unmount");
+        fd = openat(s->root_fd, "shared-mounts", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : berr(err, errno, "open %s/shared-mounts", s->root);
+        /* every container's, in whatever state: their overlays name these mount points */
+        r = storage_containers(s, &all, err);
+        if (r < 0)
+                return r;
+        json_array_foreach (all, i, c) {
+                image_layers_into(s, json_string_value(json_object_get(c, "imageId")), keep);
+        }
+        if (keep_image_layers) {
+                struct storage_image *imgs = NULL;
+                size_t n = 0;
+
+                r = storage_images(s, &imgs, &n, err);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < n; k++)
+                        for (size_t l = 0; l < imgs[k].n_layers; l++)
+                                json_object_set_new(keep, imgs[k].layers[l], json_true());
+                storage_images_free(imgs, n);
+        }
+        d = fdopendir(dup(fd));
+        if (!d)
+                return berr(err, errno, "read %s/shared-mounts", s->root);
+        while ((de = readdir(d))) {
+                if (strlen(de->d_name) != DIGEST_SHA256_HEX || json_object_get(keep, de->d_name))
+                        continue;
+                r = unmount_layer(s, fd, de->d_name);
+                if (r > 0 && strv_push(&done, strdup(de->d_name)) < 0) {
+                        closedir(d);
+                        strv_free(done);
+                        return berr(err, ENOMEM, "unmount");
+                }
+        }
+        closedir(d);
+        *ret = done;
+        return 0;
+}
+
+/* ---- the nodes that have references ---- */
+
+int
+storage_shared_node_id(struct storage *s, char **ret, struct berr **err)
+{
+        char node[33];
+
+        if (node_name(s, node, NULL, NULL) < 0)
+                return berr(err, errno ? errno : ENOMEM, "the node name of %s", s->root);
+        *ret = strdup(node);
+        return *ret ? 0 : berr(err, ENOMEM, "node name");
+}
+
+void
+storage_shared_nodes_free(struct storage_shared_node *nodes, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(nodes[i].id);
+                free(nodes[i].host);
+                free(nodes[i].root);
+        }
+        free(nodes);
+}
+
+/* One node's directory refs/<id>: its host and root from a record, its count and newest time */
+static int
+read_node(int refs_fd, const char *id, struct storage_shared_node *ret)
+{
+        _cleanup_close_ int fd =
+                openat(refs_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        struct dirent *de;
+        DIR *d;
+
+        *ret = (struct storage_shared_node){.id = strdup(id)};
+        if (!ret->id)
+                return -ENOMEM;
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(TAKE_FD(fd));
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                json_t *rec = NULL;
+                struct stat st;
+
+                if (de->d_name[0] == '.' ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                ret->images++;
+                if (st.st_mtime > ret->written)
+                        ret->written = st.st_mtime;
+                if (!ret->host && store_read_json(dirfd(d), de->d_name, &rec, NULL) == 0) {
+                        const char *h = json_string_value(json_object_get(rec, "host"));
+                        const char *r = json_string_value(json_object_get(rec, "root"));
+
+                        ret->host = h ? strdup(h) : NULL;
+                        ret->root = r ? strdup(r) : NULL;
+                }
+                json_decref(rec);
+        }
+        closedir(d);
+        return 0;
+}
+
+static int
+node_cmp(const void *a, const void *b)
+{
+        const struct storage_shared_node *x = a, *y = b;
+
+        return x->written < y->written ? -1 : x->written > y->written ? 1 : strcmp(x->id, y->id);
+}
+
+int
+storage_shared_nodes(struct storage *s, struct storage_shared_node **ret, size_t *ret_n,
+                     struct berr **err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct storage_shared_node *nodes = NULL;
+        char self[33];
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d;
+
+        if (!s->shared)
+                return berr(err, 0, "no shared layer store is in use (--shared-store)");
+        if (node_name(s, self, NULL, NULL) < 0)
+                self[0] = '\0';
+        *ret = NULL;
+        *ret_n = 0;
+        fd = openat(s->shared->root_fd, "refs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : berr(err, errno, "open %s/refs", s->shared->root);
+        d = fdopendir(dup(fd));
+        if (!d)
+                return berr(err, errno, "read %s/refs", s->shared->root);
+        while ((de = readdir(d))) {
+                struct storage_shared_node *more;
+                int r;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                more = realloc(nodes, (n + 1) * sizeof(*nodes));
+                if (!more) {
+                        closedir(d);
+                        storage_shared_nodes_free(nodes, n);
+                        return berr(err, ENOMEM, "nodes");
+                }
+                nodes = more;
+                r = read_node(fd, de->d_name, &nodes[n]);
+                if (r < 0) {
+                        closedir(d);
+                        storage_shared_nodes_free(nodes, n + 1);
+                        return berr(err, -r, "read %s/refs/%s", s->shared->root, de->d_name);
+                }
+                nodes[n].self = strcmp(de->d_name, self) == 0;
+                /* an empty directory keeps nothing */
+                if (nodes[n].images == 0) {
+                        free(nodes[n].id);
+                        free(nodes[n].host);
+                        free(nodes[n].root);
+                        continue;
+                }
+                n++;
+        }
+        closedir(d);
+        if (n > 1)
+                qsort(nodes, n, sizeof(*nodes), node_cmp);
+        *ret = nodes;
+        *ret_n = n;
+        return 0;
+}
+
+int
+storage_shared_forget_node(struct storage *s, const char *node, char **ret_id, struct berr **err)
+{
+        _cleanup_free_ char *from = NULL, *away = NULL, *id = NULL;
+        struct storage_shared_node *nodes = NULL;
+        size_t n = 0, hits = 0, len = strlen(node);
+        const struct storage_shared_node *hit = NULL;
+        int r;
+
+        if (len == 0 || strspn(node, "0123456789abcdef") != len)
+                return berr(err, 0,
+                            "\"%s\" is not a node ID (hex, as system prune --shared lists them)",
+                            node);
+        r = storage_shared_nodes(s, &nodes, &n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (strncmp(nodes[i].id, node, len) == 0) {
+                        hit = &nodes[i];
+                        hits++;
+                }
+        if (hits == 1 && hit->self)
+                r = berr(err, 0,
+                         "node %s is this node (%s:%s): its references go with its images "
+                         "(berth rmi), not with --forget-node",
+                         hit->id, hit->host ? hit->host : "?", hit->root ? hit->root : "?");
+        else if (hits == 1 && !(id = strdup(hit->id)))
+                r = berr(err, ENOMEM, "forget");
+        else if (hits != 1)
+                r = berr(err, hits ? 0 : ENOENT, "node %s: %s in %s/refs", node,
+                         hits ? "more than one node has that prefix" : "no such node",
+                         s->shared->root);
+        storage_shared_nodes_free(nodes, n);
+        if (r < 0)
+                return r;
+        r = store_lock(s->shared, err);
+        if (r < 0)
+                return r;
+        /* out of refs/ in one step, as a prune removes a layer */
+        if (asprintf(&from, "refs/%s", id) < 0 ||
+            asprintf(&away, "tmp/forgotten-%s-%ld", id, (long)getpid()) < 0)
+                r = berr(err, ENOMEM, "forget");
+        else if (renameat(s->shared->root_fd, from, s->shared->root_fd, away) < 0)
+                r = berr(err, errno, "forget node %s: rename %s/%s", id, s->shared->root, from);
+        else
+                (void)rm_rf_at(s->shared->root_fd, away);
+        store_unlock(s->shared);
+        if (r < 0)
+                return r;
+        *ret_id = TAKE_PTR(id);
+        return 0;
 }

@@ -108,6 +108,43 @@ int storage_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes, s
 int storage_shared_prune(struct storage *s, char ***ret_removed, uint64_t *ret_bytes,
                          struct berr **err);
 /*
+ * Unmount the shared store's EROFS images mounted on this node
+ * (ROOT/shared-mounts/<chain>) that no container uses, running or stopped
+ * (a stopped one starts again on the same lowerdirs); with
+ * keep_image_layers, also those a local image still names. A busy mount is
+ * left mounted, silently. *ret: their chain IDs (NULL-terminated,
+ * malloc'd; NULL when none). Needs no shared store open: the mounts are
+ * the node's.
+ */
+int storage_shared_unmount_unused(struct storage *s, bool keep_image_layers, char ***ret,
+                                  struct berr **err);
+
+/* A node whose references (refs/<id>/ on the shared store) keep shared layers from a prune */
+struct storage_shared_node {
+        char *id;        /* 32 hex: digest of its host name and its store's path */
+        char *host;      /* what its records say; NULL when none could be read */
+        char *root;      /* its local store's path */
+        size_t images;   /* its reference records: one per image using shared layers */
+        int64_t written; /* when its newest record was written (seconds since the epoch) */
+        bool self;       /* this node */
+};
+
+/* This node's reference name on a shared store (32 hex, malloc'd). */
+int storage_shared_node_id(struct storage *s, char **ret, struct berr **err);
+/* The nodes that have references on s's shared store, oldest record first. */
+int storage_shared_nodes(struct storage *s, struct storage_shared_node **ret, size_t *ret_n,
+                         struct berr **err);
+void storage_shared_nodes_free(struct storage_shared_node *nodes, size_t n);
+/*
+ * Forget a node that is gone: remove refs/<id>/ from the shared store, so
+ * that a prune no longer keeps the layers only it used. node: its ID or a
+ * unique prefix of it (*ret_id: the whole ID, malloc'd). This node's own
+ * references are refused (they go with its images: berth rmi).
+ */
+int storage_shared_forget_node(struct storage *s, const char *node, char **ret_id,
+                               struct berr **err);
+
+/*
  * Pull name into the shared layer store (which s must be using), then into
  * s, whose pull then finds every layer there and copies none.
  */

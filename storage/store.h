@@ -16,6 +16,15 @@ struct storage {
         int lock_fd; /* ROOT/.lock, flock()ed for changes to image records */
         struct registries_conf *conf;
         struct storage *shared; /* the shared layer store in use, or NULL (storage/shared.c) */
+        /*
+         * Of a shared store: the node's local store that opened it, whose
+         * tmp/ takes the layers the shared file system cannot hold as a
+         * directory (NULL when opened on its own, berth --root SHARED).
+         */
+        struct storage *node;
+        /* Of a shared store: whether its file system holds overlay whiteouts (1), not (-1), unknown
+         * (0) */
+        int holds_overlay;
 };
 
 /*
@@ -34,11 +43,52 @@ int store_read_json(int dirfd, const char *name, json_t **ret, struct berr **err
  * are required, or when the store is writable by others).
  */
 int store_open_shared(struct storage *s, struct berr **err);
-/* Whether s uses a shared store that has the layer chain_hex. */
+/*
+ * Whether s uses a shared store that has the layer chain_hex, in a form
+ * this node can use in place: an EROFS-only layer (see
+ * store_shared_layer_erofs_only()) counts only where this node mounts
+ * EROFS images (root, --shared-layer-format erofs).
+ */
 bool store_shared_has_layer(struct storage *s, const char *chain_hex);
 /*
- * The shared store's diff directory of layer chain_hex (malloc'd), checked
- * to be a directory reached without a symlink from the store's root.
+ * Whether layer chain_hex of shared (a shared store) is kept only as its
+ * EROFS image: layers/<chain>/{layer.json, <chain>.erofs}, no diff/ (a
+ * layer whose whiteouts, opaque directories or device nodes the shared
+ * file system cannot hold; "erofsOnly": true in its layer.json).
+ */
+bool store_shared_layer_erofs_only(struct storage *shared, const char *chain_hex);
+/*
+ * For a pull into s: 1 when the shared store's layer chain_hex is used in
+ * place (nothing to fetch), 0 when it is to be copied to the local store:
+ * the shared store lacks it, or has it only as an EROFS image that this
+ * node cannot mount (--shared-layer-format dir, not root, or the mount
+ * failed: one warning line says so). With shared base layers "required"
+ * that fallback is an error instead (-errno).
+ */
+int store_shared_use_layer(struct storage *s, const char *chain_hex, struct berr **err);
+/*
+ * Whether the file system of shared (a shared store) holds overlay
+ * whiteouts (0/0 character devices) and trusted.overlay.* xattrs: tried
+ * once per process in dirfd, a directory of the store's tmp/ (nothing is
+ * left there). sshfs and many NFS, Lustre or CIFS setups do not.
+ */
+bool store_shared_holds_overlay(struct storage *shared, int dirfd);
+/*
+ * Build src_dir (a layer's tree on this node's disk) as an EROFS image in
+ * the node store's tmp/, then copy it into dirfd (dir: its path, for
+ * messages) of the shared store as <chain_hex>.erofs: a temp file beside
+ * it, fsynced, renamed. Made locally because mkfs.erofs needs what a disk
+ * does (network file systems refuse some of it).
+ */
+int store_shared_put_erofs(struct storage *node, const char *src_dir, int dirfd, const char *dir,
+                           const char *chain_hex, struct berr **err);
+/*
+ * The lowerdir of the shared store's layer chain_hex (malloc'd): its EROFS
+ * image mounted at ROOT/shared-mounts/<chain> (mounted now if need be;
+ * root and --shared-layer-format erofs only), else its diff directory,
+ * checked to be a directory reached without a symlink from the store's
+ * root. A rootless berth never mounts: its overlays, made in a user
+ * namespace, are nodev by the kernel's rule.
  */
 int store_shared_layer_dir(struct storage *s, const char *chain_hex, char **ret, struct berr **err);
 

@@ -27,6 +27,7 @@ suite_setup() {
 	registry_start >/dev/null
 	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$S/registries.conf"
 	image_shared_base shared/one shared/two >/dev/null
+	image_whiteouts shared/wh >/dev/null
 }
 suite_setup
 
@@ -71,13 +72,20 @@ local_layer_bytes() { # N
 	find "$T/node$1/root/layers" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'
 }
 
-# every layer of the shared store is whole (its record and its diff), and
-# there are N of them when N is given
+# every layer of the shared store is whole (its record, and its diff or,
+# for an EROFS-only layer, its EROFS image), and there are N of them when N
+# is given
 expect_whole_layers() { # [N [STORE]]
 	local d n=0
 	for d in "${2:-$SHARED_DIR/store}/layers"/*; do
 		[ -e "$d" ] || continue
-		[ -f "$d/layer.json" ] && [ -d "$d/diff" ] || fail "a partial layer: $d: $(ls -a "$d")"
+		[ -f "$d/layer.json" ] || fail "a partial layer: $d: $(ls -a "$d")"
+		if grep -q '"erofsOnly": *true' "$d/layer.json"; then
+			[ ! -e "$d/diff" ] && [ -f "$d/${d##*/}.erofs" ] ||
+				fail "a partial EROFS-only layer: $d: $(ls -a "$d")"
+		else
+			[ -d "$d/diff" ] || fail "a partial layer: $d: $(ls -a "$d")"
+		fi
 		n=$((n + 1))
 	done
 	[ -z "${1:-}" ] || [ "$n" -eq "$1" ] || fail "$n layers in the shared store, expected $1"
@@ -398,6 +406,223 @@ test_prune_keeps_what_nodes_use() {
 	run node 4 --shared-store "$st" --shared-base-layers run --rm "$REGISTRY/shared/one" cat /etc/berth-image
 	expect_rc 0
 	expect_grep '^shared/one$' "$T/out"
+	unmount_layers
+}
+
+# A layer with a whiteout and an opaque directory, which sshfs cannot hold
+# (no mknod, no trusted.* xattrs): pull --shared keeps it as its EROFS image
+# alone; erofs nodes mount it in place, dir nodes copy that layer only
+# (saying so), =required refuses that copy, and kill -9 leaves no partial
+# layer.
+test_whiteout_layer_kept_as_erofs_only() {
+	need
+	sshfs_start "$T/shared"
+	local st=$SHARED_DIR/store d only="" id
+	mkdir -m 0755 "$st"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/wh"
+	expect_rc 0
+	expect_whole_layers 3 "$st"
+	for d in "$st/layers"/*; do
+		if grep -q '"erofsOnly": *true' "$d/layer.json"; then
+			[ -z "$only" ] || fail "two EROFS-only layers: $only and $d"
+			only=$d
+		else
+			[ -d "$d/diff" ] && [ -f "$d/${d##*/}.erofs" ] || fail "$d: $(ls "$d")"
+		fi
+	done
+	[ -n "$only" ] || fail "no EROFS-only layer: $(ls "$st/layers"/*)"
+	id=${only##*/}
+	[ "$(local_layer_bytes 1)" -eq 0 ] || fail "node 1 copied $(local_layer_bytes 1) bytes of layers"
+	[ -z "$(ls -A "$T/node1/root/tmp")" ] || fail "node 1 left $(ls -A "$T/node1/root/tmp")"
+
+	# an erofs node: in place, the whiteout and the opaque dir at work
+	run node 2 --shared-store "$st" --shared-base-layers run --rm "$REGISTRY/shared/wh" \
+		sh -c 'ls /etc/a /etc/b; ls /opt/dir'
+	expect_rc 0
+	expect_grep '^/etc/b$' "$T/out"
+	expect_no_grep '/etc/a' "$T/out"
+	expect_grep '^z$' "$T/out"
+	expect_no_grep '^x$' "$T/out"
+	expect_no_grep 'warning' "$T/err"
+	[ "$(local_layer_bytes 2)" -eq 0 ] || fail "node 2 copied $(local_layer_bytes 2) bytes of layers"
+
+	# a dir node: that layer only is copied, said once
+	run node 3 --shared-store "$st" --shared-layer-format dir --shared-base-layers run --rm \
+		"$REGISTRY/shared/wh" sh -c 'ls /etc/a /etc/b; ls /opt/dir'
+	expect_grep '^/etc/b$' "$T/out"
+	expect_no_grep '/etc/a' "$T/out"
+	expect_grep '^z$' "$T/out"
+	expect_grep "warning: shared base layers: layer ${id:0:12} is in the shared store only as an EROFS image, and this node uses --shared-layer-format dir; it is copied to the local store" \
+		"$T/err"
+	[ "$(grep -c warning "$T/err")" -eq 1 ] || fail "not said once: $(cat "$T/err")"
+	[ "$(ls "$T/node3/root/layers")" = "$id" ] ||
+		fail "node 3 should hold only the EROFS-only layer: $(ls "$T/node3/root/layers")"
+
+	# =required: no local copy, an error
+	run node 4 --shared-store "$st" --shared-layer-format dir --shared-base-layers=required \
+		run --rm "$REGISTRY/shared/wh" true
+	expect_rc 125
+	expect_grep "shared base layers are required, but layer ${id:0:12} is in the shared store $st only as an EROFS image" "$T/err"
+	[ "$(local_layer_bytes 4)" -eq 0 ] || fail "node 4 copied layers despite =required"
+	unmount_layers
+
+	# kill -9 while the EROFS-only layer is made: never a partial layer
+	local delay pid store
+	for delay in 0.05 0.2 0.5; do
+		store=$SHARED_DIR/store-$delay
+		mkdir -m 0755 "$store"
+		node 5 --shared-store "$store" pull --shared -q "$REGISTRY/shared/wh" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		expect_whole_layers "" "$store"
+		run node_within 60 6 --shared-store "$store" pull --shared -q "$REGISTRY/shared/wh"
+		expect_rc 0
+		expect_whole_layers 3 "$store"
+	done
+}
+
+# the chain IDs of node N's EROFS mounts, sorted
+mounted_layers() { # N
+	awk -v p="$T/node$1/root/shared-mounts/" 'index($5, p) == 1 {print substr($5, length(p) + 1)}' \
+		/proc/self/mountinfo | sort
+}
+
+# EROFS mounts no container uses go: rmi of the last image naming a layer,
+# system prune for what no container (running or stopped) uses; a busy
+# mount stays, silently
+test_unused_erofs_mounts_are_unmounted() {
+	need
+	sshfs_start "$T/shared"
+	local st=$SHARED_DIR/store two base
+	mkdir -m 0755 "$st"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/one"
+	expect_rc 0
+	ls "$st/layers" >"$T/one"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/two"
+	expect_rc 0
+	two=$(ls "$st/layers" | grep -vxF -f "$T/one")
+	run node 2 --shared-store "$st" --shared-base-layers run --name stopped "$REGISTRY/shared/one" true
+	expect_rc 0
+	run node 2 --shared-store "$st" --shared-base-layers run --rm "$REGISTRY/shared/two" true
+	expect_rc 0
+	[ "$(mounted_layers 2 | wc -l)" -eq 3 ] || fail "mounted: $(mounted_layers 2)"
+	# rmi: shared/two's own layer goes; the base stays (shared/one, a container use it)
+	run node 2 --shared-store "$st" rmi "$REGISTRY/shared/two"
+	expect_rc 0
+	mounted_layers 2 >"$T/mounted"
+	[ "$(wc -l <"$T/mounted")" -eq 2 ] || fail "after rmi, mounted: $(cat "$T/mounted")"
+	expect_no_grep "$two" "$T/mounted"
+	[ ! -e "$T/node2/root/shared-mounts/$two" ] || fail "the mount point of $two stays"
+	# prune: the stopped container still uses both
+	run node 2 system prune
+	expect_rc 0
+	expect_no_grep 'Unmounted' "$T/out"
+	[ "$(mounted_layers 2 | wc -l)" -eq 2 ] || fail "prune unmounted a stopped container's layers"
+	# a busy mount stays, silently
+	run node 2 rm stopped
+	expect_rc 0
+	base=$(mounted_layers 2 | head -1)
+	(cd "$T/node2/root/shared-mounts/$base" && exec sleep 30) &
+	local busy=$!
+	sleep 0.2
+	run node 2 system prune
+	kill "$busy"
+	wait "$busy" 2>/dev/null || true
+	expect_rc 0
+	[ ! -s "$T/err" ] || fail "prune said: $(cat "$T/err")"
+	expect_grep '^Unmounted Shared Layers$' "$T/out"
+	[ "$(mounted_layers 2)" = "$base" ] || fail "mounted after prune: $(mounted_layers 2), expected the busy $base"
+	run node 2 system prune
+	expect_rc 0
+	expect_grep "^$base\$" "$T/out"
+	[ -z "$(mounted_layers 2)" ] || fail "still mounted: $(mounted_layers 2)"
+	# and mounted again when needed
+	run node 2 --shared-store "$st" --shared-base-layers run --rm "$REGISTRY/shared/one" cat /etc/berth-image
+	expect_rc 0
+	expect_grep '^shared/one$' "$T/out"
+	unmount_layers
+}
+
+# a node that is gone: its references keep layers until it is forgotten
+test_forget_dead_node() {
+	need
+	sshfs_start "$T/shared"
+	local st=$SHARED_DIR/store id2 id3 top
+	mkdir -m 0755 "$st"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/one"
+	expect_rc 0
+	ls "$st/layers" >"$T/before"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/two"
+	expect_rc 0
+	top=$(ls "$st/layers" | grep -vxF -f "$T/before")
+	run node 2 --shared-store "$st" --shared-base-layers pull -q "$REGISTRY/shared/two"
+	expect_rc 0
+	BERTH_SHARED_STORE=$st run node 2 system info --format json
+	expect_rc 0
+	id2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sharedStore"]["nodeId"])' "$T/out")
+	[ -d "$st/refs/$id2" ] || fail "node 2's references are not under refs/$id2: $(ls "$st/refs")"
+	BERTH_SHARED_STORE=$st run node 3 system info
+	expect_rc 0
+	id3=$(sed -n 's/^  nodeId: //p' "$T/out")
+	[ -n "$id3" ] && [ "$id3" != "$id2" ] || fail "node 3's ID: '$id3'"
+	# a node may not forget itself
+	run node 2 --shared-store "$st" system prune --forget-node "$id2"
+	[ "$rc" -ne 0 ] || fail "node 2 forgot itself"
+	expect_grep "node $id2 is this node" "$T/err"
+	[ -d "$st/refs/$id2" ] || fail "node 2's references went"
+	# node 2 dies; nobody else uses shared/two's layer
+	unmount_layers
+	rm -rf "$T/node2"
+	run node 1 --shared-store "$st" rmi "$REGISTRY/shared/two"
+	expect_rc 0
+	run "$BERTH" --root "$st" rmi "$REGISTRY/shared/two"
+	expect_rc 0
+	touch -d '2 hours ago' "$st/layers/$top"
+	run node 3 --shared-store "$st" system prune --shared
+	expect_rc 0
+	expect_grep '^Nodes Whose References Are Kept$' "$T/out"
+	expect_grep "^$id2  *1  *[0-9]* [a-z]* ago  *[^ ]*:$T/node2/root\$" "$T/out"
+	[ -d "$st/layers/$top" ] || fail "prune removed a layer node 2's references keep"
+	# forgotten (by a prefix): the layer goes with the same prune
+	run node 3 --shared-store "$st" system prune --forget-node "${id2:0:8}"
+	expect_rc 0
+	expect_grep "^Forgotten node: $id2\$" "$T/out"
+	expect_grep "^$top\$" "$T/out"
+	[ ! -e "$st/refs/$id2" ] || fail "refs/$id2 stays"
+	[ ! -e "$st/layers/$top" ] || fail "the layer only node 2 used stays"
+	expect_no_grep "$id2" <(sed -n '/^Nodes/,/^Deleted/p' "$T/out")
+	# an unknown node is an error
+	run node 3 --shared-store "$st" system prune --forget-node abcdef
+	[ "$rc" -ne 0 ] || fail "an unknown node was forgotten"
+	expect_grep 'no such node' "$T/err"
+}
+
+# The EROFS mounts are nodev and nosuid: a layer's device nodes and setuid
+# binaries do nothing through the host's mount point. (Rootless berth never
+# mounts EROFS: a user namespace cannot; its overlays are nodev by the
+# kernel's rule for mounts made in a user namespace. Rootless pulls cannot
+# run here: extracting a layer chowns its files to the image's owners.)
+test_erofs_mounts_are_nodev_nosuid() {
+	need
+	sshfs_start "$T/shared"
+	local st=$SHARED_DIR/store m n=0
+	mkdir -m 0755 "$st"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/wh"
+	expect_rc 0
+	run node 2 --shared-store "$st" --shared-base-layers pull -q "$REGISTRY/shared/wh"
+	expect_rc 0
+	for m in "$T/node2/root/shared-mounts"/*; do
+		[ -d "$m" ] || continue
+		awk -v m="$m" '$5 == m {print $6}' /proc/self/mountinfo | grep -q 'nodev' ||
+			fail "$m is not mounted nodev: $(awk -v m="$m" '$5 == m' /proc/self/mountinfo)"
+		awk -v m="$m" '$5 == m {print $6}' /proc/self/mountinfo | grep -q 'nosuid' ||
+			fail "$m is not mounted nosuid"
+		n=$((n + 1))
+	done
+	# the EROFS-only layer is mounted at pull time, to know it can be
+	[ "$n" -ge 1 ] || fail "nothing mounted"
 	unmount_layers
 }
 
