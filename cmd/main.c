@@ -239,6 +239,7 @@ main(int argc, char **argv)
                 main_help(stderr);
                 return EXIT_USAGE;
         }
+        ctx.conf = &conf;
         ctx.shared_store = conf.shared_store;
         ctx.shared_layers =
                 conf.shared_base_layers == BERTH_SHARED_LAYERS_REQUIRED ? STORAGE_SHARED_REQUIRED

@@ -315,7 +315,9 @@ cmd_system_info(struct berth_ctx *ctx, int argc, char **argv)
                                        "--format: \"%s\" is not valid, expected text or json",
                                        format);
 
-        if (berth_conf_load(&conf, NULL, NULL, &err) < 0 || berth_conf_apply_env(&conf, &err) < 0) {
+        /* as main merged them: berth.conf, the environment, the global flags */
+        if (!ctx->conf && (berth_conf_load(&conf, NULL, NULL, &err) < 0 ||
+                           berth_conf_apply_env(&conf, &err) < 0)) {
                 fprintf(stderr, "berth: system info: %s\n", err->msg);
                 return EXIT_INVALID;
         }
@@ -327,7 +329,7 @@ cmd_system_info(struct berth_ctx *ctx, int argc, char **argv)
                 fprintf(stderr, "berth: system info: %s\n", err ? err->msg : "out of memory");
                 return EXIT_INVALID;
         }
-        shared = shared_info(&conf, s);
+        shared = shared_info(ctx->conf ? ctx->conf : &conf, s);
         info = json_object();
         if (!info || !shared) {
                 json_decref(store);

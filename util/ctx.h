@@ -12,6 +12,8 @@ enum berth_log_level {
         _BERTH_LOG_INVALID = -22,
 };
 
+struct berth_conf;
+
 struct berth_ctx {
         const char *root;    /* store: /var/lib/berth, or $XDG_DATA_HOME/berth when not root */
         const char *runroot; /* /run/berth */
@@ -20,5 +22,7 @@ struct berth_ctx {
         const char *shared_store;
         int shared_layers;     /* enum storage_shared: --shared-base-layers or berth.conf */
         bool shared_dirs_only; /* --shared-layer-format=dir: no EROFS images of layers */
+        /* berth.conf, the environment and the global flags, merged (where each came from) */
+        const struct berth_conf *conf;
         bool stderr_tty, stdout_tty;
 };

@@ -73,6 +73,12 @@ test_config_file() {
 	expect_rc 0
 	expect_grep "^  path: $T/local\$" "$T/out"
 	expect_grep '^  network: false$' "$T/out"
+	# the global flag is the strongest, as for every other command
+	BERTH_SHARED_STORE=$T/local run b --shared-store "$SHARED_DIR" --shared-base-layers=false system info
+	expect_rc 0
+	expect_grep "^  path: $SHARED_DIR\$" "$T/out"
+	expect_grep '^  configuredIn: "--shared-store"$' "$T/out"
+	expect_grep '^  sharedBaseLayers: "false"$' "$T/out"
 
 	printf '[storage]\nshared_store = "relative"\n' >"$T/config/berth/berth.conf"
 	run b system info
