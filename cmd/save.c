@@ -78,7 +78,8 @@ cmd_save(struct berth_ctx *ctx, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        struct storage_opts so = {.root = ctx->root, .tls_verify = -1};
+        /* an image's layers may be in the shared store, used in place there */
+        struct storage_opts so = cmd_storage_opts(ctx);
         _cleanup_(storage_closep) struct storage *s = NULL;
         _cleanup_(berr_freep) struct berr *err = NULL;
         _cleanup_close_ int out_fd = -EBADF;
@@ -131,6 +132,8 @@ cmd_save(struct berth_ctx *ctx, int argc, char **argv)
                                                     .userdata = NULL};
         /* the warning that the image ID changes is said even with -q */
         so.events.warning = on_warning;
+        if (so.shared_store && so.shared_layers == STORAGE_SHARED_OFF)
+                so.shared_layers = STORAGE_SHARED_ON;
         if (storage_open(&so, &s, &err) < 0) {
                 fprintf(stderr, "berth: save: %s\n", err->msg);
                 return EXIT_INVALID;

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "archive-load.h"
@@ -353,6 +355,42 @@ out_sink(void *userdata, const void *buf, size_t len, struct berr **err)
         return archive_out_write(o->out, buf, len, err);
 }
 
+/*
+ * A layer this node uses in place from the shared store: its files where
+ * containers see them (the diff directory, or the mounted EROFS image), its
+ * tar-split from the shared store, reached without a symlink.
+ */
+static int
+open_shared_layer(struct save *sv, const struct save_layer *l, int *ret_diff, int *ret_ts,
+                  struct berr **err)
+{
+        _cleanup_free_ char *dir = NULL, *tp = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        struct open_how how = {
+                .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        int r = store_shared_layer_dir(sv->s, l->chain_hex, &dir, err);
+
+        if (r < 0)
+                return berr_wrap(err, "layer %s", l->diff_id);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0)
+                return berr(err, errno, "layer %s: open %s", l->diff_id, dir);
+        if (ret_ts) {
+                if (asprintf(&tp, "layers/%s/" TAR_SPLIT_FILE, l->chain_hex) < 0)
+                        return berr(err, ENOMEM, "save");
+                *ret_ts = (int)syscall(SYS_openat2, sv->s->shared->root_fd, tp, &how, sizeof(how));
+                if (*ret_ts < 0 && errno != ENOENT)
+                        return berr(err, errno, "layer %s: open %s/%s", l->diff_id,
+                                    sv->s->shared->root, tp);
+                if (*ret_ts < 0)
+                        *ret_ts = -ENOENT;
+        }
+        *ret_diff = TAKE_FD(dfd);
+        return 0;
+}
+
 static int
 open_layer(struct save *sv, const struct save_layer *l, int *ret_diff, int *ret_ts,
            struct berr **err)
@@ -364,6 +402,8 @@ open_layer(struct save *sv, const struct save_layer *l, int *ret_diff, int *ret_
             asprintf(&tp, "layers/%s/" TAR_SPLIT_FILE, l->chain_hex) < 0)
                 return berr(err, ENOMEM, "save");
         dfd = openat(sv->s->root_fd, dp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0 && errno == ENOENT && store_shared_has_layer(sv->s, l->chain_hex))
+                return open_shared_layer(sv, l, ret_diff, ret_ts, err);
         if (dfd < 0)
                 return berr(err, errno, "layer %s: open %s/%s", l->diff_id, sv->s->root, dp);
         if (ret_ts) {

@@ -626,4 +626,43 @@ test_erofs_mounts_are_nodev_nosuid() {
 	unmount_layers
 }
 
+# save of an image whose layers are used in place: the same bytes as from a
+# node that copied them (the tar-splits are on the shared store), loadable
+test_save_an_image_used_in_place() {
+	need
+	sshfs_start "$T/shared"
+	local st=$SHARED_DIR/store img fmt
+	mkdir -m 0755 "$st"
+	run node 1 --shared-store "$st" pull --shared -q "$REGISTRY/shared/wh"
+	expect_rc 0
+	# node 9 copies every layer: what an archive of the image holds
+	run node 9 pull -q "$REGISTRY/shared/wh"
+	expect_rc 0
+	img=$(cat "$T/out")
+	run node 9 save -q -o "$T/copied.tar" "$REGISTRY/shared/wh"
+	expect_rc 0
+	for fmt in erofs dir; do
+		run node 2 --shared-store "$st" --shared-layer-format "$fmt" --shared-base-layers \
+			pull -q "$REGISTRY/shared/wh"
+		expect_rc 0
+		run node 2 --shared-store "$st" --shared-layer-format "$fmt" \
+			save -o "$T/$fmt.tar" "$REGISTRY/shared/wh"
+		expect_rc 0
+		expect_no_grep 'changes\|fresh' "$T/err"
+		cmp "$T/copied.tar" "$T/$fmt.tar" || fail "$fmt: the archive differs from a copying node's"
+		run node "3$fmt" load -q -i "$T/$fmt.tar"
+		expect_rc 0
+		run node "3$fmt" images -q --no-trunc
+		expect_grep "$img" "$T/out"
+		run node 2 rmi -f "$REGISTRY/shared/wh"
+		unmount_layers
+		rm -rf "$T/node2"
+	done
+	# without the shared store at hand, the layers are not there: a clear error
+	run node 2 --shared-store "$st" --shared-base-layers pull -q "$REGISTRY/shared/wh"
+	run node 2 save -o "$T/none.tar" "$REGISTRY/shared/wh"
+	expect_rc 1
+	expect_grep 'berth: save: layer sha256:.*No such file or directory' "$T/err"
+}
+
 run_tests
