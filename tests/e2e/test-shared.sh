@@ -216,33 +216,43 @@ test_store_writable_by_others_is_refused() {
 # Several nodes fill the shared store at once (two sshfs mounts, so their
 # flocks do not see each other): every one succeeds, each layer blob is
 # fetched from the registry once, and only whole layers are in the store.
-test_nodes_race_to_fill_the_store() {
-	need
-	sshfs_start "$T/shared"
-	sshfs_mount "$T/shared2"
-	mkdir -m 0755 "$SHARED_DIR/store"
-	local before i pids=() store
+# 4 nodes (2 through another mount of the share) pull IMAGE into the store
+# DIR at once: each layer fetched once, every layer whole, none copied locally
+race_to_fill() { # IMAGE LAYERS DIR
+	local image=$1 layers=$2 dir=$3 before i pids=() store
+	mkdir -m 0755 "$SHARED_DIR/$dir"
 	before=$(wc -l <"$REGISTRY_LOG")
 	for i in 1 2 3 4; do
-		store=$SHARED_DIR/store
-		[ "$i" -le 2 ] || store=$T/shared2/store
-		node "$i" --shared-store "$store" pull --shared -q "$REGISTRY/shared/two" \
+		store=$SHARED_DIR/$dir
+		[ "$i" -le 2 ] || store=$T/shared2/$dir
+		node "$i" --shared-store "$store" pull --shared -q "$REGISTRY/$image" \
 			>"$T/out$i" 2>"$T/err$i" &
 		pids+=($!)
 	done
 	for i in 0 1 2 3; do
-		wait "${pids[$i]}" || fail "node $((i + 1)) failed: $(cat "$T/err$((i + 1))")"
+		wait "${pids[$i]}" || fail "$image: node $((i + 1)) failed: $(cat "$T/err$((i + 1))")"
 	done
-	expect_whole_layers 2
+	expect_whole_layers "$layers" "$SHARED_DIR/$dir"
 	local d digest n
-	for d in "$SHARED_DIR/store/layers"/*; do
+	for d in "$SHARED_DIR/$dir/layers"/*; do
 		digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$d/layer.json")
-		n=$(tail -n +"$((before + 1))" "$REGISTRY_LOG" | grep -c "GET /v2/shared/two/blobs/$digest" || true)
-		[ "$n" -eq 1 ] || fail "layer $digest fetched $n times"
+		n=$(tail -n +"$((before + 1))" "$REGISTRY_LOG" | grep -c "GET /v2/$image/blobs/$digest" || true)
+		[ "$n" -eq 1 ] || fail "$image: layer $digest fetched $n times"
 	done
 	for i in 1 2 3 4; do
-		[ "$(local_layer_bytes "$i")" -eq 0 ] || fail "node $i copied layers"
+		[ "$(local_layer_bytes "$i")" -eq 0 ] || fail "$image: node $i copied layers"
 	done
+}
+
+test_nodes_race_to_fill_the_store() {
+	need
+	sshfs_start "$T/shared"
+	sshfs_mount "$T/shared2"
+	race_to_fill shared/two 2 store
+	# an image with a layer kept as an EROFS image only (whiteouts): the same rules
+	unmount_layers
+	rm -rf "$T"/node[1-4]
+	race_to_fill shared/wh 3 store-wh
 }
 
 # kill -9 of a node filling the store, at several points: what it leaves is
