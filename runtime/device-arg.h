@@ -1,8 +1,9 @@
 /*
- * runtime/device-arg.h: podman's --device HOST[:CONTAINER][:PERMISSIONS]
- * (private to runtime/): a host device node given to a container, made in
- * its /dev with the host node's numbers and mode, and allowed in its
- * cgroup for the permissions given ("rwm" when none).
+ * runtime/device-arg.h: the host's device nodes a container is given
+ * (private to runtime/): podman's --device HOST[:CONTAINER][:PERMISSIONS],
+ * made in its /dev with the host node's numbers and mode, and allowed in
+ * its cgroup for the permissions given ("rwm" when none); and every device
+ * of the host for a privileged container, as podman and the kubelet do.
  */
 #pragma once
 
@@ -18,3 +19,20 @@ struct berr;
  * access point into *ret_text (malloc'd, for the caller to free).
  */
 int device_arg_parse(const char *arg, struct spec_device *ret, char **ret_text, struct berr **err);
+
+/* The devices of devices_of_host(): nodes and the paths they point into. */
+struct host_devices {
+        struct spec_device *v;
+        size_t n;
+        char **paths;
+};
+
+/*
+ * Every character and block device under dir ("/dev"; named /dev/REL for
+ * the container whatever dir is), for a privileged container, into *ret (free with
+ * host_devices_done()): walked a few levels deep without following symlinks, leaving out what a
+ * container has of its own (pts/, shm/, mqueue/, the console, ptmx, tty and the standard devices,
+ * which it keeps with their usual modes). Unreadable directories are skipped.
+ */
+int devices_of_host(const char *dir, struct host_devices *ret, struct berr **err);
+void host_devices_done(struct host_devices *d);

@@ -185,9 +185,8 @@ struct spec_opts {
  * Kubernetes' $(VAR) expansion and command/args rules, env
  * "container=berth", TERM=xterm only with a tty, explicit device cgroup
  * rules for the standard devices, a new cgroup namespace by default, no
- * /run/.containerenv, no host devices for privileged containers, and no
- * pids limit, swap limit or ping_group_range unless asked (what podman's
- * kube play writes). On failure *ret is untouched and *err says which
+ * /run/.containerenv, and no pids limit, swap limit or ping_group_range
+ * unless asked (what podman's kube play writes). On failure *ret is untouched and *err says which
  * field was wrong.
  */
 int spec_build(const struct spec_opts *o, json_t **ret, struct berr **err);

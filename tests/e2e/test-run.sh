@@ -334,9 +334,13 @@ test_device_allow_list() {
 	expect_grep '^mem=1$' "$T/out"
 	expect_grep '^null=ok$' "$T/out"
 	expect_grep "Operation not permitted" "$T/err"
-	# a privileged container is not filtered
-	run b run --rm --privileged "$IMG" sh -c 'mknod /tmp/mem c 1 1 && echo mem=ok'
+	# a privileged container is not filtered, and has the host's devices
+	run b run --rm --privileged "$IMG" sh -c 'mknod /tmp/mem c 1 1 && echo mem=ok; ls /dev'
 	expect_grep '^mem=ok$' "$T/out"
+	local dev
+	for dev in $(find /dev -maxdepth 1 -type c -printf '%f\n' | grep -vx 'console\|ptmx\|tty\|core' | head -20); do
+		expect_grep "^$dev\$" "$T/out"
+	done
 	# --device gives a host device, with its permissions: /dev/fuse read-only, then rw
 	[ -c /dev/fuse ] || return 0
 	run b run --rm --device /dev/fuse:/dev/f:r "$IMG" sh -c \

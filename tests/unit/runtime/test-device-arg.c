@@ -1,6 +1,8 @@
 /* tests/unit/runtime/test-device-arg.c: --device HOST[:CONTAINER][:PERMISSIONS] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -79,11 +81,75 @@ test_symlink(void)
         (void)unlink(link);
 }
 
+/* a /dev of our own: nodes at two levels, and what is left out */
+static void
+test_devices_of_host(void)
+{
+        _cleanup_(berr_freep) struct berr *err = NULL;
+        _cleanup_(host_devices_done) struct host_devices d = {0};
+        char dir[64], path[128];
+        static const char *const dirs[] = {"", "/net", "/pts", "/a", "/a/b", "/a/b/c"};
+        static const struct {
+                const char *name;
+                mode_t type;
+                unsigned major, minor;
+        } nodes[] = {
+                {"/fuse", S_IFCHR, 10, 229},      {"/net/tun", S_IFCHR, 10, 200},
+                {"/sda", S_IFBLK, 8, 0},          {"/pts/0", S_IFCHR, 136, 0},
+                {"/null", S_IFCHR, 1, 3},         {"/a/b/deep", S_IFCHR, 1, 7},
+                {"/a/b/c/deeper", S_IFCHR, 1, 8},
+        };
+        bool fuse = false, tun = false, sda = false, deep = false;
+
+        if (geteuid() != 0) {
+                check_skip("needs root (mknod)");
+                return;
+        }
+        (void)snprintf(dir, sizeof(dir), "/tmp/berth-test-hostdev-%d", (int)getpid());
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+                (void)snprintf(path, sizeof(path), "%s%s", dir, dirs[i]);
+                check(mkdir(path, 0755) == 0);
+        }
+        for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+                (void)snprintf(path, sizeof(path), "%s%s", dir, nodes[i].name);
+                check(mknod(path, nodes[i].type | 0620, makedev(nodes[i].major, nodes[i].minor)) ==
+                      0);
+                check(chmod(path, 0620) == 0); /* past the umask */
+        }
+        (void)snprintf(path, sizeof(path), "%s/link", dir);
+        check(symlink("fuse", path) == 0);
+
+        check(devices_of_host(dir, &d, &err) == 0);
+        check(d.n == 4);
+        for (size_t i = 0; i < d.n; i++) {
+                const struct spec_device *v = &d.v[i];
+
+                fuse |= streq(v->path, "/dev/fuse") && v->type == 'c' && v->major == 10 &&
+                        v->minor == 229 && v->file_mode == 0620;
+                tun |= streq(v->path, "/dev/net/tun") && v->minor == 200;
+                sda |= streq(v->path, "/dev/sda") && v->type == 'b' && v->major == 8;
+                deep |= streq(v->path, "/dev/a/b/deep");
+        }
+        check(fuse && tun && sda && deep);
+
+        for (size_t i = sizeof(nodes) / sizeof(nodes[0]); i-- > 0;) {
+                (void)snprintf(path, sizeof(path), "%s%s", dir, nodes[i].name);
+                (void)unlink(path);
+        }
+        (void)snprintf(path, sizeof(path), "%s/link", dir);
+        (void)unlink(path);
+        for (size_t i = sizeof(dirs) / sizeof(dirs[0]); i-- > 0;) {
+                (void)snprintf(path, sizeof(path), "%s%s", dir, dirs[i]);
+                (void)rmdir(path);
+        }
+}
+
 int
 main(void)
 {
         RUN(test_forms);
         RUN(test_errors);
         RUN(test_symlink);
+        RUN(test_devices_of_host);
         return check_done();
 }
