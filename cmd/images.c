@@ -145,7 +145,8 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
         }
         if (optind < argc)
                 return cmd_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
-        if (open_store(ctx, cmd, &s))
+        /* with a shared store, which layers of each image are used in place from it */
+        if (ctx->shared_store ? cmd_open_store_seeing_shared(ctx, &s) : open_store(ctx, cmd, &s))
                 return EXIT_INVALID;
         if (storage_images(s, &imgs, &n, &err) < 0) {
                 fprintf(stderr, "berth: %s: %s\n", cmd, err->msg);
@@ -163,6 +164,9 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                                       (json_int_t)imgs[i].created, "CreatedAt",
                                       iso_time(imgs[i].created, when, sizeof(when)), "Size",
                                       (json_int_t)imgs[i].size, "Layers", (int)imgs[i].n_layers);
+                        if (o && ctx->shared_store)
+                                json_object_set_new(o, "SharedLayers",
+                                                    storage_image_shared_layers(s, &imgs[i]));
                         json_array_append_new(arr, o);
                 }
                 json_dumpf(arr, stdout, JSON_INDENT(4));
@@ -172,15 +176,24 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                 for (size_t i = 0; i < n; i++)
                         printf("%.*s\n", no_trunc ? 64 : 12, imgs[i].id);
         } else {
+                /* podman's columns; with a shared store, its layers used in place ("2/3") */
                 if (heading)
-                        printf("%-40s %-14s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
-                               "CREATED", "SIZE");
+                        printf("%-40s %-14s %-14s %-16s %-*s%s\n", "REPOSITORY", "TAG", "IMAGE ID",
+                               "CREATED", ctx->shared_store ? 12 : 0, "SIZE",
+                               ctx->shared_store ? " SHARED" : "");
                 for (size_t i = 0; i < n; i++) {
-                        char repo[512], tag[160], ago[64], size[32];
+                        char repo[512], tag[160], ago[64], size[32], shared[48] = "";
                         size_t rows = imgs[i].n_names ? imgs[i].n_names : 1;
 
                         ago_text(imgs[i].created, ago, sizeof(ago));
                         size_text(imgs[i].size, size, sizeof(size));
+                        if (ctx->shared_store) {
+                                json_t *l = storage_image_shared_layers(s, &imgs[i]);
+
+                                (void)snprintf(shared, sizeof(shared), " %zu/%zu",
+                                               json_array_size(l), imgs[i].n_layers);
+                                json_decref(l);
+                        }
                         for (size_t k = 0; k < rows; k++) {
                                 if (imgs[i].n_names)
                                         split_name(imgs[i].names[k], repo, sizeof(repo), tag,
@@ -189,8 +202,9 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                                         snprintf(repo, sizeof(repo), "<none>");
                                         snprintf(tag, sizeof(tag), "<none>");
                                 }
-                                printf("%-40s %-14s %-14.*s %-16s %s\n", repo, tag,
-                                       no_trunc ? 64 : 12, imgs[i].id, ago, size);
+                                printf("%-40s %-14s %-14.*s %-16s %-*s%s\n", repo, tag,
+                                       no_trunc ? 64 : 12, imgs[i].id, ago,
+                                       ctx->shared_store ? 12 : 0, size, shared);
                         }
                 }
         }

@@ -286,6 +286,18 @@ storage_image_find(struct storage *s, const char *what, struct storage_image *re
         return store_image_lookup(s, what, ret, NULL, err);
 }
 
+json_t *
+storage_image_shared_layers(struct storage *s, const struct storage_image *img)
+{
+        json_t *shared = json_array();
+
+        for (size_t i = 0; shared && s->shared && i < img->n_layers; i++)
+                if (!store_has_layer(s, img->layers[i]) &&
+                    store_shared_has_layer(s, img->layers[i]))
+                        json_array_append_new(shared, json_string(img->layers[i]));
+        return shared;
+}
+
 int
 storage_image_inspect(struct storage *s, const char *what, char **ret_json, struct berr **err)
 {
@@ -297,15 +309,8 @@ storage_image_inspect(struct storage *s, const char *what, char **ret_json, stru
         if (r < 0)
                 return r;
         r = read_record(s, img.id, &rec, err);
-        /* the layers used in place from the shared store (their chain IDs), not on this disk */
         if (r == 0 && s->shared) {
-                json_t *shared = json_array();
-
-                for (size_t i = 0; shared && i < img.n_layers; i++)
-                        if (!store_has_layer(s, img.layers[i]) &&
-                            store_shared_has_layer(s, img.layers[i]))
-                                json_array_append_new(shared, json_string(img.layers[i]));
-                json_object_set_new(rec, "SharedLayers", shared ? shared : json_array());
+                json_object_set_new(rec, "SharedLayers", storage_image_shared_layers(s, &img));
                 json_object_set_new(rec, "SharedStore", json_string(s->shared->root));
         }
         storage_image_clear(&img);

@@ -173,6 +173,13 @@ void storage_images_free(struct storage_image *imgs, size_t n);
 int storage_image_find(struct storage *s, const char *what, struct storage_image *ret,
                        struct berr **err);
 
+/*
+ * The layers of img this node uses in place from the shared store (not on
+ * its disk): a JSON array of their chain IDs (empty without a shared store).
+ * NULL when out of memory.
+ */
+json_t *storage_image_shared_layers(struct storage *s, const struct storage_image *img);
+
 /* The image record as JSON text (manifest, config and names), for `image inspect`. */
 int storage_image_inspect(struct storage *s, const char *what, char **ret_json, struct berr **err);
 

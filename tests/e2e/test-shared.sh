@@ -171,6 +171,16 @@ test_pull_shared_then_run_in_place() {
 	[ "$(find "$T/node2/root/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 1 ] ||
 		fail "node 2 should hold only shared/two's own layer: $(ls "$T/node2/root/layers")"
 	[ "$(local_layer_bytes 2)" -lt 100000 ] || fail "node 2 copied the base layer: $(local_layer_bytes 2)"
+	# berth images marks them: 1 of shared/two's 2 layers used in place
+	run node 2 --shared-store "$SHARED_DIR/store" images
+	expect_rc 0
+	expect_grep '^REPOSITORY .* SIZE  *SHARED$' "$T/out"
+	expect_grep "^$REGISTRY/shared/two .* 1/2\$" "$T/out"
+	run node 2 --shared-store "$SHARED_DIR/store" images --format json
+	python3 -c 'import json,sys; i=[x for x in json.load(open(sys.argv[1])) if any(n.endswith("/shared/two:latest") for n in x["Names"])][0]; assert len(i["SharedLayers"]) == 1, i' \
+		"$T/out" || fail "images --format json: $(cat "$T/out")"
+	run node 2 images
+	expect_no_grep 'SHARED' "$T/out"
 	unmount_layers
 }
 
