@@ -265,30 +265,39 @@ test_nodes_race_to_fill_the_store() {
 	race_to_fill shared/wh 3 store-wh
 }
 
+# node 1 publishes IMAGE into a new store per DELAY, killed -9 after DELAY:
+# no partial layer under its final name, and node 2's pull after it (not
+# waiting for the dead one's lock: 1 min, a hang is a failure) gives LAYERS
+# whole layers and leaves no lock
+kill_during_publish() { # IMAGE LAYERS DELAY...
+	local image=$1 layers=$2 delay pid store
+	shift 2
+	for delay in "$@"; do
+		store=$SHARED_DIR/store-$delay
+		mkdir -m 0755 "$store"
+		node 1 --shared-store "$store" pull --shared -q "$REGISTRY/$image" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		expect_whole_layers "" "$store"
+		run node_within 60 2 --shared-store "$store" pull --shared -q "$REGISTRY/$image"
+		expect_rc 0
+		expect_whole_layers "$layers" "$store"
+		[ -z "$(find "$store/locks" -name '*.node' 2>/dev/null)" ] ||
+			fail "$image: locks left: $(ls "$store/locks")"
+	done
+}
+
 # kill -9 of a node filling the store, at several points: what it leaves is
 # never used, and the next pull (on this node: the dead one's lock is stale
 # at once) fills the store
 test_kill_9_during_population() {
 	need
 	sshfs_start "$T/shared"
-	local delay pid store
-	for delay in 0.02 0.05 0.1 0.2 0.4; do
-		store=$SHARED_DIR/store-$delay
-		mkdir -m 0755 "$store"
-		node 1 --shared-store "$store" pull --shared -q "$REGISTRY/shared/one" >/dev/null 2>&1 &
-		pid=$!
-		sleep "$delay"
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		# no partial layer under its final name
-		expect_whole_layers "" "$store"
-		# the next pull does not wait for the dead one's lock (1 min: a hang is a failure)
-		run node_within 60 2 --shared-store "$store" pull --shared -q "$REGISTRY/shared/one"
-		expect_rc 0
-		expect_whole_layers 2 "$store"
-		[ -z "$(find "$store/locks" -name '*.node' 2>/dev/null)" ] ||
-			fail "locks left: $(ls "$store/locks")"
-	done
+	local store
+	kill_during_publish shared/one 2 0.02 0.05 0.1 0.2 0.4
+	store=$SHARED_DIR/store-0.4
 	run node 3 --shared-store "$store" --shared-base-layers run --rm \
 		"$REGISTRY/shared/one" cat /etc/berth-image
 	expect_rc 0
@@ -487,20 +496,8 @@ test_whiteout_layer_kept_as_erofs_only() {
 	unmount_layers
 
 	# kill -9 while the EROFS-only layer is made: never a partial layer
-	local delay pid store
-	for delay in 0.05 0.2 0.5; do
-		store=$SHARED_DIR/store-$delay
-		mkdir -m 0755 "$store"
-		node 5 --shared-store "$store" pull --shared -q "$REGISTRY/shared/wh" >/dev/null 2>&1 &
-		pid=$!
-		sleep "$delay"
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		expect_whole_layers "" "$store"
-		run node_within 60 6 --shared-store "$store" pull --shared -q "$REGISTRY/shared/wh"
-		expect_rc 0
-		expect_whole_layers 3 "$store"
-	done
+	rm -rf "$T/node1" "$T/node2"
+	kill_during_publish shared/wh 3 0.05 0.2 0.5
 }
 
 # the chain IDs of node N's EROFS mounts, sorted
