@@ -630,7 +630,10 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
         _cleanup_(podvolumes_freep) struct podvolumes *pv = NULL;
         _cleanup_(json_decrefp) json_t *rec = NULL;
         _cleanup_free_ char *id = NULL, *vdir = NULL, *owner = NULL;
+        _cleanup_(strv_freep) char **init_ids = NULL, **ids = NULL;
+        struct runtime_starting **starting = NULL;
         json_t *ctrs = json_array(), *inits = json_array();
+        bool early = false;
         struct runtime_pod_opts po;
         struct podvolumes_opts vo = {0};
         struct made md = {.w = w};
@@ -684,31 +687,64 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
         md.pod_name = w->name;
         md.pod_ip = json_string_value(json_object_get(rec, "ip"));
         md.pv = pv;
+        /*
+         * Each container's record durable as it is made, the pod's list of
+         * them in one write. With no init container to wait for, each one
+         * starts as soon as it is made, while the next is made.
+         */
+        early = p->o->start && w->spec->n_init_containers == 0;
+        if (early && !(starting = calloc(w->spec->n_containers + 1, sizeof(*starting)))) {
+                r = berr(err, ENOMEM, "pod %s", w->name);
+                goto out;
+        }
         for (size_t pass = 0; pass < 2; pass++) {
                 const struct kube_container *cs =
                         pass == 0 ? w->spec->init_containers : w->spec->containers;
                 size_t n = pass == 0 ? w->spec->n_init_containers : w->spec->n_containers;
 
                 for (size_t i = 0; i < n; i++) {
-                        _cleanup_free_ char *cid = NULL;
+                        char *cid = NULL;
 
                         r = create_container(p, &md, &cs[i], pass == 0, &cid, err);
-                        if (r < 0)
+                        if (r < 0) {
                                 (void)berr_wrap(err, "pod %s: %scontainer %s", w->name,
                                                 pass == 0 ? "init " : "", cs[i].name);
-                        if (r == 0)
-                                r = runtime_pod_add_container(p->s, id, cid, pass == 0, err);
-                        if (r < 0)
                                 goto out;
+                        }
                         json_array_append_new(pass == 0 ? inits : ctrs, json_string(cid));
+                        if (strv_push(pass == 0 ? &init_ids : &ids, cid) < 0) {
+                                r = berr(err, ENOMEM, "pod %s", w->name);
+                                goto out;
+                        }
+                        if (early) {
+                                r = runtime_start_begin(p->s, p->ctx, cid, &starting[i], err);
+                                if (r < 0) {
+                                        (void)berr_wrap(err, "pod %s: container %s", w->name,
+                                                        cs[i].name);
+                                        goto out;
+                                }
+                        }
                 }
         }
-        if (p->o->start)
-                r = runtime_pod_start(p->s, p->ctx, id, err);
+        r = runtime_pod_add_containers(p->s, id, init_ids, ids, err);
 out:
+        /* every start begun is waited for, failed or not; the first failure is the error */
+        for (size_t i = 0; starting && i < w->spec->n_containers; i++) {
+                int q = runtime_start_finish(starting[i], r < 0 ? NULL : err);
+
+                if (q < 0 && r >= 0) {
+                        r = q;
+                        (void)berr_wrap(err, "pod %s: container %s", w->name,
+                                        w->spec->containers[i].name);
+                }
+        }
+        /* the rest: init containers in order, the others; the pod marked started */
+        if (r >= 0 && p->o->start)
+                r = runtime_pod_start(p->s, p->ctx, id, err);
+        free(starting);
         json_decref(ctrs);
         json_decref(inits);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* ------------------------------------------------------- in parallel */

@@ -486,9 +486,9 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         if (host_dev.n + n_dev > 0 && (!(devices = calloc(host_dev.n + n_dev, sizeof(*devices))) ||
                                        !(dev_text = calloc(n_dev + 1, sizeof(*dev_text)))))
                 return berr(err, ENOMEM, "devices");
-        for (size_t i = 0; i < host_dev.n; i++)
+        for (size_t i = 0; devices && i < host_dev.n; i++)
                 devices[i] = host_dev.v[i];
-        for (size_t i = 0; i < n_dev; i++) {
+        for (size_t i = 0; devices && i < n_dev; i++) {
                 r = device_arg_parse(o->devices[i], &devices[host_dev.n + i], &dev_text[i], err);
                 if (r < 0)
                         return r;
@@ -685,8 +685,13 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                 if (sig)
                         json_object_set_new(changes, "stopSignal", json_string(sig));
         }
-        /* a container run in the foreground lives as long as the caller waits: no fsync */
-        r = changes ? storage_container_update(s, id, changes, !o->attached, err)
+        /*
+         * Durable, but not here for a container run in the foreground (it lives
+         * as long as the caller waits) nor for a pod's (runtime_pod_add_containers
+         * makes all of a pod's new records durable at once, before the pod's
+         * record names them).
+         */
+        r = changes ? storage_container_update(s, id, changes, !o->attached && !o->pod, err)
                     : berr(err, ENOMEM, "record");
         if (r < 0)
                 goto fail;

@@ -33,6 +33,13 @@
 
 #define STATUS_MAX 4096
 
+/* A start under way: the monitor's first process, and its status pipe */
+struct runtime_starting {
+        pid_t pid;
+        int status_fd; /* where the monitor says "P<pid>" or "E<message>" */
+        char *monitor; /* its executable, for messages */
+};
+
 /*
  * Files of the monitor in the container's userdata: "stop-requested" (berth
  * stop, rm and kill create it: no restart then; container-ops.c, spawn.c),
@@ -426,18 +433,23 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         }
 }
 
+/*
+ * Fork the monitor's process for rec; *ret says where to wait for it. The
+ * child opens the store's lock anew (storage_after_fork): the monitors of a
+ * pod's containers are started side by side, and each updates its record
+ * under the lock while the others do.
+ */
 static int
 launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-               const struct container_paths *p, struct berr **err)
+               const struct container_paths *p, struct runtime_starting **ret, struct berr **err)
 {
         _cleanup_free_ char *monitor = container_monitor_path();
         _cleanup_(strv_freep) char **extra = NULL;
-        char msg[STATUS_MAX];
-        int sp[2], st, r;
-        ssize_t n, got = 0;
+        _cleanup_free_ struct runtime_starting *st = calloc(1, sizeof(*st));
+        int sp[2], r;
         pid_t pid;
 
-        if (!monitor)
+        if (!monitor || !st)
                 return berr(err, ENOMEM, "monitor");
         if (access(monitor, X_OK) < 0)
                 return berr(err, errno, "the monitor %s", monitor);
@@ -454,23 +466,47 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                 return berr(err, errno, "fork");
         }
         if (pid == 0) {
+                _cleanup_(berr_freep) struct berr *e = NULL;
+
                 (void)close(sp[0]);
+                if (storage_after_fork(s, &e) < 0)
+                        fail_to(sp[1], e && e->msg ? e->msg : "open the store's lock");
                 become_monitor(s, ctx, rec, p, monitor, extra, sp[1]);
         }
         (void)close(sp[1]);
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        st->pid = pid;
+        st->status_fd = sp[0];
+        st->monitor = TAKE_PTR(monitor);
+        *ret = TAKE_PTR(st);
+        return 1;
+}
+
+int
+runtime_start_finish(struct runtime_starting *st, struct berr **err)
+{
+        char msg[STATUS_MAX];
+        ssize_t n, got = 0;
+        int status, r;
+
+        if (!st)
+                return 0;
+        while (waitpid(st->pid, &status, 0) < 0 && errno == EINTR)
                 ;
         while (got < (ssize_t)sizeof(msg) - 1 &&
-               ((n = read(sp[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
+               ((n = read(st->status_fd, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
                 (n < 0 && errno == EINTR)))
                 got += n > 0 ? n : 0;
-        (void)close(sp[0]);
+        (void)close(st->status_fd);
         msg[got] = '\0';
         if (got > 1 && msg[0] == 'P')
-                return 0;
-        if (got > 1 && msg[0] == 'E')
-                return berr(err, 0, "%s", msg + 1);
-        return berr(err, EIO, "the monitor %s did not start the container", monitor);
+                r = 0;
+        else if (got > 1 && msg[0] == 'E')
+                r = berr(err, 0, "%s", msg + 1);
+        else
+                r = berr(err, EIO, "the monitor %s did not start the container", st->monitor);
+        free(st->monitor);
+        free(st);
+        return r;
 }
 
 /* Whether this process is the record's monitor: `berth internal restart` starting it again. */
@@ -482,7 +518,8 @@ is_restarter(const json_t *rec)
 }
 
 int
-runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, struct berr **err)
+runtime_start_begin(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                    struct runtime_starting **ret, struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *rec = NULL;
         _cleanup_(container_paths_clear) struct container_paths p = {0};
@@ -537,5 +574,14 @@ runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, 
                         json_object_update(rec, changes);
                 }
         }
-        return launch_monitor(s, ctx, rec, &p, err);
+        return launch_monitor(s, ctx, rec, &p, ret, err);
+}
+
+int
+runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, struct berr **err)
+{
+        struct runtime_starting *st = NULL;
+        int r = runtime_start_begin(s, ctx, what, &st, err);
+
+        return r <= 0 ? r : runtime_start_finish(st, err);
 }

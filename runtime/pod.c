@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -151,6 +152,77 @@ network_attach_of(const json_t *rec, const char *netns, struct network_port **re
         return 0;
 }
 
+/* What the two processes that start berth-pause need, on the stack of berth's */
+struct infra_spawn {
+        const char *pause, *hostname;
+        int flags;    /* the namespaces to unshare */
+        int pid_fd;   /* where the first says berth-pause's pid */
+        pid_t parent; /* berth */
+        const int *cg_fds;
+        size_t n_cg_fds;
+        char *stack; /* the second's */
+        size_t stack_size;
+};
+
+/* The second: berth-pause itself */
+static int
+infra_exec(void *arg)
+{
+        const struct infra_spawn *a = arg;
+        char *const argv[] = {(char *)a->pause, NULL};
+        char *const envp[] = {NULL};
+
+        execve(a->pause, argv, envp);
+        _exit(127);
+}
+
+/*
+ * The first: in the pod's infra cgroup and a session of its own, it
+ * unshares the pod's namespaces and starts berth-pause in them, which init
+ * (or the pid namespace) then reaps. Both share berth's memory and berth
+ * waits meanwhile (CLONE_VM | CLONE_VFORK): no copy of berth's page tables,
+ * and no copy-on-write faults in berth afterwards, as a fork would cost.
+ * So: system calls only, no malloc, nothing written but the stack.
+ */
+static int
+infra_setup(void *arg)
+{
+        const struct infra_spawn *a = arg;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        pid_t child;
+
+        /*
+         * berth killed from here on: this process goes with it, and
+         * berth-pause, once started, is in the pod's infra cgroup, where the
+         * next command finds it even before its pid is recorded.
+         */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != a->parent ||
+            cgroup_join_fds(a->cg_fds, a->n_cg_fds) < 0)
+                _exit(1);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+            setsid() < 0 || unshare(a->flags) < 0)
+                _exit(1);
+        if (a->hostname && sethostname(a->hostname, strlen(a->hostname)) < 0)
+                _exit(1);
+        if (a->flags & CLONE_NEWNET) {
+                struct ifreq ifr = {.ifr_name = "lo"};
+                int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+                if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                        _exit(1);
+                ifr.ifr_flags |= IFF_UP;
+                if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                        _exit(1);
+                (void)close(fd);
+        }
+        /* berth-pause: re-parented to init once we exit (and PID 1 of a new PID ns) */
+        child = clone(infra_exec, a->stack + a->stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                      (void *)a);
+        if (child < 0)
+                _exit(1);
+        _exit(write(a->pid_fd, &child, sizeof(child)) == (ssize_t)sizeof(child) ? 0 : 1);
+}
+
 /*
  * berth-pause in new namespaces, detached (a session of its own, re-parented
  * to init); its pid.
@@ -159,76 +231,52 @@ static int
 spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pid,
             struct berr **err)
 {
+        /* a stack for each of the two processes: they run one at a time, on their own */
+        const size_t stack_size = 64 * 1024;
         _cleanup_free_ char *pause = container_helper_path("berth-pause", "BERTH_PAUSE");
-        const char *hostname = rec_str(rec, "hostname");
-        int flags = CLONE_NEWUTS | CLONE_NEWIPC, pfd[2], st;
         bool new_pid = rec_bool(rec, "sharePid") && !rec_bool(rec, "hostPID");
-        pid_t pid, got = -1, parent;
+        struct infra_spawn a = {
+                .hostname = rec_str(rec, "hostname"),
+                .flags = CLONE_NEWUTS | CLONE_NEWIPC,
+                .parent = getpid(),
+                .cg_fds = cg_fds,
+                .n_cg_fds = n_cg_fds,
+                .stack_size = stack_size,
+        };
+        int pfd[2], st;
+        pid_t pid, got = -1;
+        char *stacks;
 
         if (!pause)
                 return berr(err, ENOMEM, "berth-pause");
         if (access(pause, X_OK) < 0)
                 return berr(err, errno, "the pod's sandbox program %s", pause);
+        a.pause = pause;
         if (!rec_bool(rec, "hostNetwork"))
-                flags |= CLONE_NEWNET;
+                a.flags |= CLONE_NEWNET;
         if (rec_bool(rec, "hostIPC"))
-                flags &= ~CLONE_NEWIPC;
+                a.flags &= ~CLONE_NEWIPC;
         if (new_pid)
-                flags |= CLONE_NEWPID;
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return berr(err, errno, "pipe");
-        parent = getpid();
-        pid = fork();
+                a.flags |= CLONE_NEWPID;
+        stacks = mmap(NULL, 2 * stack_size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stacks == MAP_FAILED)
+                return berr(err, errno, "a stack for berth-pause");
+        a.stack = stacks + stack_size;
+        if (pipe2(pfd, O_CLOEXEC) < 0) {
+                int e = errno;
+                (void)munmap(stacks, 2 * stack_size);
+                return berr(err, e, "pipe");
+        }
+        a.pid_fd = pfd[1];
+        /* back here once the first has exited: berth-pause runs by then, or failed */
+        pid = clone(infra_setup, stacks + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
         if (pid < 0) {
+                int e = errno;
                 (void)close(pfd[0]);
                 (void)close(pfd[1]);
-                return berr(err, errno, "fork");
-        }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                pid_t child;
-
-                (void)close(pfd[0]);
-                /*
-                 * berth killed from here on: this child goes with it, and
-                 * berth-pause, once forked, is in the pod's infra cgroup,
-                 * where the next command finds it even before its pid is
-                 * recorded.
-                 */
-                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
-                    cgroup_join_fds(cg_fds, n_cg_fds) < 0)
-                        _exit(1);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-                    setsid() < 0 || unshare(flags) < 0)
-                        _exit(1);
-                if (hostname && sethostname(hostname, strlen(hostname)) < 0)
-                        _exit(1);
-                if (flags & CLONE_NEWNET) {
-                        struct ifreq ifr = {0};
-                        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-                        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-                        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-                                _exit(1);
-                        ifr.ifr_flags |= IFF_UP;
-                        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-                                _exit(1);
-                        (void)close(fd);
-                }
-                /* the second fork: berth-pause is re-parented to init (and PID 1 of a new PID ns)
-                 */
-                child = fork();
-                if (child < 0)
-                        _exit(1);
-                if (child == 0) {
-                        char *const argv[] = {pause, NULL};
-                        char *const envp[] = {NULL};
-
-                        (void)close(pfd[1]);
-                        execve(pause, argv, envp);
-                        _exit(127);
-                }
-                _exit(write(pfd[1], &child, sizeof(child)) == (ssize_t)sizeof(child) ? 0 : 1);
+                (void)munmap(stacks, 2 * stack_size);
+                return berr(err, e, "start the pod's sandbox");
         }
         (void)close(pfd[1]);
         if (read(pfd[0], &got, sizeof(got)) != (ssize_t)sizeof(got))
@@ -236,6 +284,7 @@ spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pi
         (void)close(pfd[0]);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
+        (void)munmap(stacks, 2 * stack_size);
         if (got <= 0)
                 return berr(err, EIO, "start the pod's sandbox (new namespaces for it)");
         *ret_pid = got;
@@ -657,25 +706,42 @@ runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *wha
         return r;
 }
 
+/*
+ * The pod's new containers added to its record: first their own records
+ * (written by runtime_create without an fsync) made durable, one after
+ * another at the end (the first fsync commits the file system's journal for
+ * all of them, the others find little left to do), then the pod's in one
+ * durable write; so a power loss never leaves the pod listing a container
+ * that is not there. A kill before this leaves containers the pod does not
+ * list, which runtime_pod_remove finds by their "pod" field.
+ */
 int
-runtime_pod_add_container(struct storage *s, const char *pod_id, const char *ctr_id, bool init,
-                          struct berr **err)
+runtime_pod_add_containers(struct storage *s, const char *pod_id, char *const *init_ids,
+                           char *const *ids, struct berr **err)
 {
-        _cleanup_(json_decrefp) json_t *rec = NULL, *changes = NULL;
-        const char *key = init ? "initContainers" : "containers";
-        json_t *list;
+        _cleanup_(json_decrefp) json_t *rec = NULL, *changes = json_object();
+        const char *keys[] = {"initContainers", "containers"};
+        char *const *add[] = {init_ids, ids};
         int r = find_record(s, pod_id, &rec, err);
 
         if (r < 0)
                 return r;
-        list = json_deep_copy(json_object_get(rec, key));
-        if (!list || json_array_append_new(list, json_string(ctr_id)) < 0) {
-                json_decref(list);
+        if (!changes)
                 return berr(err, ENOMEM, "pod");
+        for (size_t k = 0; k < 2; k++) {
+                r = storage_containers_sync(s, add[k], err);
+                if (r < 0)
+                        return r;
         }
-        changes = json_object();
-        if (!changes || json_object_set_new(changes, key, list) < 0)
-                return berr(err, ENOMEM, "pod");
+        for (size_t k = 0; k < 2; k++) {
+                json_t *list = json_deep_copy(json_object_get(rec, keys[k]));
+
+                if (!list || json_object_set_new(changes, keys[k], list) < 0)
+                        return berr(err, ENOMEM, "pod");
+                for (char *const *id = add[k]; id && *id; id++)
+                        if (json_array_append_new(list, json_string(*id)) < 0)
+                                return berr(err, ENOMEM, "pod");
+        }
         return storage_pod_update(s, pod_id, changes, true, err);
 }
 
@@ -733,6 +799,42 @@ init_name(struct storage *s, const struct berth_ctx *ctx, const json_t *rec, con
         return strdup(name);
 }
 
+/*
+ * Start the containers ids (those not running yet) side by side: each
+ * one's monitor is forked before the first is waited for, so that their
+ * namespaces, mounts and execs overlap. Every start begun is waited for;
+ * the first failure in the list's order is the error.
+ */
+static int
+start_side_by_side(struct storage *s, const struct berth_ctx *ctx, const json_t *ids,
+                   struct berr **err)
+{
+        size_t n = json_array_size(ids), i;
+        _cleanup_free_ struct runtime_starting **st = calloc(n ? n : 1, sizeof(*st));
+        const json_t *c;
+        int r = 0;
+
+        if (!st)
+                return berr(err, ENOMEM, "pod");
+        json_array_foreach (ids, i, c) {
+                const char *cid = json_string_value(c);
+                _cleanup_free_ char *state = container_state(s, ctx, cid, NULL);
+
+                if (!state || state_active(state))
+                        continue;
+                r = runtime_start_begin(s, ctx, cid, &st[i], err);
+                if (r < 0)
+                        break;
+        }
+        for (i = 0; i < n; i++) {
+                int q = runtime_start_finish(st[i], r < 0 ? NULL : err);
+
+                if (q < 0 && r >= 0)
+                        r = q;
+        }
+        return r < 0 ? r : 0;
+}
+
 int
 runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *what,
                   struct berr **err)
@@ -782,17 +884,7 @@ runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *wh
                         }
                 }
         }
-        json_array_foreach (json_object_get(rec, "containers"), i, c) {
-                const char *cid = json_string_value(c);
-                _cleanup_free_ char *st = container_state(s, ctx, cid, NULL);
-
-                if (st && !state_active(st)) {
-                        r = runtime_start(s, ctx, cid, err);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
+        return start_side_by_side(s, ctx, json_object_get(rec, "containers"), err);
 }
 
 /* Whether the container (its inspect) has a preStop hook */

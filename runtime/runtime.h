@@ -81,7 +81,8 @@ struct runtime_create_opts {
         /*
          * A container of a pod: the pod's namespaces, /etc/hosts, cgroup;
          * env, entrypoint and args are then final (expanded as kubelet
-         * does), and network is the pod's. NULL: a container of its own.
+         * does), and network is the pod's. Its record is made durable by
+         * runtime_pod_add_containers(). NULL: a container of its own.
          */
         const struct runtime_pod_member *pod;
         bool interactive; /* attached: the caller's standard input (and terminal, with tty) */
@@ -130,8 +131,10 @@ struct runtime_pod_opts {
 int runtime_pod_create(struct storage *s, const struct berth_ctx *ctx,
                        const struct runtime_pod_opts *o, char **ret_id, struct berr **err);
 /*
- * Start a created or stopped pod: its sandbox again, then its containers in
- * order. The record says "started" from then on.
+ * Start a created or stopped pod: its sandbox again, then its init
+ * containers one after another, each to its end, then its other containers
+ * side by side (those that run already are left alone). The record says
+ * "started" from then on.
  */
 int runtime_pod_start(struct storage *s, const struct berth_ctx *ctx, const char *what,
                       struct berr **err);
@@ -170,9 +173,16 @@ int runtime_pod_inspect(struct storage *s, const struct berth_ctx *ctx, const ch
  */
 int runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *what, json_t **ret,
                      struct berr **err);
-/* Add a created container to the pod's record (kube play, after runtime_create). */
-int runtime_pod_add_container(struct storage *s, const char *pod_id, const char *ctr_id, bool init,
-                              struct berr **err);
+/*
+ * Add created containers to the pod's record (kube play, after
+ * runtime_create of them all): init_ids and ids (NULL-ended, either may be
+ * NULL) go after the init containers and containers the record lists. The
+ * records runtime_create wrote for a pod's containers, not fsynced, are
+ * made durable first (one syncfs of the store), then the pod's record in
+ * one durable write.
+ */
+int runtime_pod_add_containers(struct storage *s, const char *pod_id, char *const *init_ids,
+                               char *const *ids, struct berr **err);
 /* The directory kept for the pod's volumes: ROOT/pods/ID/volumes (malloc'd). */
 char *runtime_pod_volumes_dir(struct storage *s, const char *pod_id);
 
@@ -185,6 +195,19 @@ int runtime_create(struct storage *s, const struct berth_ctx *ctx,
 /* Start a created or exited container; returns once it runs (or failed to). */
 int runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what,
                   struct berr **err);
+/*
+ * runtime_start() in two halves, so that the caller goes on (with the next
+ * container's creation, or its start) while the container starts: begin
+ * forks the container's monitor and returns 1 with *ret, or 0 when the
+ * container runs already (*ret NULL), or -errno. finish waits until the
+ * monitor says the container runs and frees st (NULL: nothing to wait
+ * for); 0, or -errno with the monitor's reason (err may be NULL). Each
+ * begun start must be finished; the caller must be single-threaded.
+ */
+struct runtime_starting;
+int runtime_start_begin(struct storage *s, const struct berth_ctx *ctx, const char *what,
+                        struct runtime_starting **ret, struct berr **err);
+int runtime_start_finish(struct runtime_starting *st, struct berr **err);
 
 /*
  * Send the stop signal, wait up to timeout seconds (< 0: the container's

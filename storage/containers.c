@@ -8,7 +8,9 @@
  *   ROOT/pods/<id>/volumes/, etc/         its volumes, its hosts files
  *
  * A record is written with state "creating" before anything else is made
- * for it, so a crash leaves a record the next run can find and clean up.
+ * for it, so a crash leaves a record the next run can find and clean up;
+ * a crash between the mkdir of its directory and that first record leaves
+ * a directory with no record, which the next opening of the store removes.
  * Changes to records take the store lock; readers never wait.
  */
 #include <dirent.h>
@@ -304,6 +306,33 @@ record_update(struct storage *s, const struct kind *k, const char *id, const jso
 }
 
 int
+storage_containers_sync(struct storage *s, char *const *ids, struct berr **err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!ids || !*ids)
+                return 0;
+        r = kind_dir(s, &containers, &fd, err);
+        if (r < 0)
+                return r;
+        for (char *const *id = ids; *id; id++) {
+                _cleanup_close_ int cfd =
+                        openat(fd, *id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                _cleanup_close_ int rfd = -EBADF;
+
+                if (cfd < 0)
+                        return berr(err, errno, "open %s/containers/%s", s->root, *id);
+                rfd = openat(cfd, containers.file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (rfd < 0 || fsync(rfd) < 0 || fsync(cfd) < 0)
+                        return berr(err, errno, "flush %s/containers/%s", s->root, *id);
+        }
+        if (fsync(fd) < 0)
+                return berr(err, errno, "flush %s/containers", s->root);
+        return 0;
+}
+
+int
 storage_container_update(struct storage *s, const char *id, const json_t *changes, bool durable,
                          struct berr **err)
 {
@@ -460,12 +489,20 @@ storage_image_layer_dirs(struct storage *s, const char *image_id, char ***ret, s
         return 0;
 }
 
-/* Leftovers of removals a crash interrupted (caller holds the store lock). */
-void
-store_clean_container_leftovers(struct storage *s)
+/*
+ * Leftovers of one kind a crash left (caller holds the store lock): removals
+ * renamed aside but not finished, and directories of creates killed between
+ * their mkdir and their first record. Both steps of a create happen under the
+ * store lock, so a record-less directory seen here is never one in progress.
+ * Nothing else of a record-less container or pod can exist: its rootfs,
+ * cgroups, namespace files and processes are all made after the record that
+ * names them, and their cleanup is driven by that record.
+ */
+static void
+clean_leftovers_of(struct storage *s, const struct kind *k)
 {
         _cleanup_close_ int fd =
-                openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                openat(s->root_fd, k->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         struct dirent *de;
         DIR *d;
 
@@ -483,14 +520,21 @@ store_clean_container_leftovers(struct storage *s)
                         (void)rm_rf_at(dirfd(d), de->d_name);
                         continue;
                 }
-                /* a create that died before its first record (made under this lock) */
                 if (!is_id(de->d_name))
                         continue;
-                snprintf(rec, sizeof(rec), "%.64s/container.json", de->d_name);
+                snprintf(rec, sizeof(rec), "%.64s/%s", de->d_name, k->file);
                 if (fstatat(dirfd(d), rec, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
                         (void)rm_rf_at(dirfd(d), de->d_name);
         }
         closedir(d);
+}
+
+/* Leftovers of containers and pods a crash left (caller holds the store lock). */
+void
+store_clean_record_leftovers(struct storage *s)
+{
+        clean_leftovers_of(s, &containers);
+        clean_leftovers_of(s, &pods);
 }
 
 const char *

@@ -227,6 +227,12 @@ int storage_container_create(struct storage *s, json_t *rec, char **ret_id, stru
  */
 int storage_container_update(struct storage *s, const char *id, const json_t *changes, bool durable,
                              struct berr **err);
+/*
+ * Make the records of ids (NULL-terminated; NULL: none), written without
+ * durable, durable: each record and its directory fsynced, then the
+ * containers directory once.
+ */
+int storage_containers_sync(struct storage *s, char *const *ids, struct berr **err);
 /* ROOT/containers/<id> (malloc'd). */
 int storage_container_dir(struct storage *s, const char *id, char **ret, struct berr **err);
 /* Remove the record and every file of the container. */

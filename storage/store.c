@@ -318,7 +318,7 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         clean_leftovers(s);
         if (opts->shared_root)
                 clean_node_locks(s);
-        store_clean_container_leftovers(s);
+        store_clean_record_leftovers(s);
         store_unlock(s);
         r = store_open_shared(s, err);
         if (r < 0)

@@ -153,5 +153,8 @@ int store_image_lookup(struct storage *s, const char *what, struct storage_image
 /* Sum of the regular files' sizes under dirfd (hard links counted once per layer). */
 uint64_t store_tree_size(int dir_fd);
 
-/* Remove what a crash left of container removals (caller holds the store lock). */
-void store_clean_container_leftovers(struct storage *s);
+/*
+ * Remove what a crash left of container and pod creates and removals (a
+ * directory without its record, one renamed aside); caller holds the store lock.
+ */
+void store_clean_record_leftovers(struct storage *s);

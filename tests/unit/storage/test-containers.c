@@ -1,0 +1,170 @@
+/*
+ * tests/unit/storage/test-containers.c: container and pod records in a
+ * store made in a temp dir: what a crash leaves of them (a directory made
+ * before its first record, a removal renamed aside) is gone once the store
+ * is opened again, and whole records are kept. Each test removes its store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "storage/storage.h"
+#include "util/berr.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#define HALF "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct fixture {
+        char dir[64];
+        struct storage *s;
+};
+
+static bool
+store_open(struct fixture *f)
+{
+        struct berr *err = NULL;
+        struct storage_opts o = {.tls_verify = -1};
+
+        o.root = f->dir;
+        if (storage_open(&o, &f->s, &err) < 0) {
+                fprintf(stderr, "  storage_open: %s\n", err ? err->msg : "?");
+                berr_free(err);
+                f->s = NULL;
+                return false;
+        }
+        return true;
+}
+
+static bool
+fixture_open(struct fixture *f)
+{
+        snprintf(f->dir, sizeof(f->dir), "/tmp/berth-test-containers-XXXXXX");
+        f->s = NULL;
+        return mkdtemp(f->dir) && store_open(f);
+}
+
+static void
+fixture_close(struct fixture *f)
+{
+        f->s = storage_close(f->s);
+        if (f->dir[0] == '/')
+                check(rm_rf_at(AT_FDCWD, f->dir) == 0);
+}
+
+static bool
+exists(const struct fixture *f, const char *rel)
+{
+        char p[300];
+        struct stat st;
+
+        snprintf(p, sizeof(p), "%s/%s", f->dir, rel);
+        return lstat(p, &st) == 0;
+}
+
+static void
+make(const struct fixture *f, const char *rel, bool dir)
+{
+        static const char torn[] = "{\"name\": \"x\", \"st";
+        char p[300];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", f->dir, rel);
+        if (dir) {
+                check(mkdir(p, 0700) == 0);
+                return;
+        }
+        fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        check(fd >= 0);
+        if (fd >= 0) {
+                check(fs_write_all(fd, torn, strlen(torn)) == 0);
+                (void)close(fd);
+        }
+}
+
+/*
+ * A kube play killed between the mkdir of a pod's directory and the rename
+ * of its first record; a pod removal killed after its rename: the next
+ * opening of the store removes both, and keeps the pod that has a record.
+ */
+static void
+test_pod_leftovers(void)
+{
+        struct fixture f = {0};
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = NULL;
+        json_t *rec = json_pack("{s:s}", "name", "kept"), *all = NULL;
+        char kept[100];
+
+        check(fixture_open(&f));
+        if (!f.s || !rec) {
+                json_decref(rec);
+                fixture_close(&f);
+                return;
+        }
+        check(storage_pod_create(f.s, rec, &id, &err) == 0);
+        json_decref(rec);
+        make(&f, "pods/" HALF, true);
+        make(&f, "pods/" HALF "/.pod.json.tmp.4242", false);
+        make(&f, "pods/.removing-" HALF, true);
+        make(&f, "pods/.removing-" HALF "/etc", true);
+        /* not an ID: not berth's, left alone */
+        make(&f, "pods/other", true);
+        f.s = storage_close(f.s);
+        check(store_open(&f));
+        check(!exists(&f, "pods/" HALF));
+        check(!exists(&f, "pods/.removing-" HALF));
+        check(exists(&f, "pods/other"));
+        snprintf(kept, sizeof(kept), "pods/%s/pod.json", id ? id : "?");
+        check(exists(&f, kept));
+        check(f.s && storage_pods(f.s, &all, &err) == 0);
+        check(json_array_size(all) == 1);
+        check_str(json_string_value(json_object_get(json_array_get(all, 0), "name")), "kept");
+        check_str(json_string_value(json_object_get(json_array_get(all, 0), "state")), "creating");
+        json_decref(all);
+        berr_free(err);
+        fixture_close(&f);
+}
+
+/* The same for containers: a directory with no container.json goes, a whole one stays. */
+static void
+test_container_leftovers(void)
+{
+        struct fixture f = {0};
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = NULL;
+        json_t *rec = json_pack("{s:s}", "name", "c"), *all = NULL;
+
+        check(fixture_open(&f));
+        if (!f.s || !rec) {
+                json_decref(rec);
+                fixture_close(&f);
+                return;
+        }
+        check(storage_container_create(f.s, rec, &id, &err) == 0);
+        json_decref(rec);
+        make(&f, "containers/" HALF, true);
+        make(&f, "containers/" HALF "/upper", true);
+        f.s = storage_close(f.s);
+        check(store_open(&f));
+        check(!exists(&f, "containers/" HALF));
+        check(f.s && storage_containers(f.s, &all, &err) == 0);
+        check(json_array_size(all) == 1);
+        check_str(json_string_value(json_object_get(json_array_get(all, 0), "id")), id);
+        json_decref(all);
+        berr_free(err);
+        fixture_close(&f);
+}
+
+int
+main(void)
+{
+        RUN(test_pod_leftovers);
+        RUN(test_container_leftovers);
+        return check_done();
+}
