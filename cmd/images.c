@@ -93,6 +93,70 @@ iso_time(int64_t t, char *buf, size_t size)
         return buf;
 }
 
+/* --format json: podman's fields; with a shared store, the layers used in place */
+static void
+print_images_json(const struct berth_ctx *ctx, struct storage *s, const struct storage_image *imgs,
+                  size_t n)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; arr && i < n; i++) {
+                json_t *names = json_array(), *o;
+                char when[64];
+
+                for (size_t k = 0; names && k < imgs[i].n_names; k++)
+                        json_array_append_new(names, json_string(imgs[i].names[k]));
+                o = json_pack("{s:s, s:o, s:s?, s:I, s:s, s:I, s:i}", "Id", imgs[i].id, "Names",
+                              names, "Digest", imgs[i].digest, "Created",
+                              (json_int_t)imgs[i].created, "CreatedAt",
+                              iso_time(imgs[i].created, when, sizeof(when)), "Size",
+                              (json_int_t)imgs[i].size, "Layers", (int)imgs[i].n_layers);
+                if (o && ctx->shared_store)
+                        json_object_set_new(o, "SharedLayers",
+                                            storage_image_shared_layers(s, &imgs[i]));
+                json_array_append_new(arr, o);
+        }
+        json_dumpf(arr, stdout, JSON_INDENT(4));
+        fputc('\n', stdout);
+        json_decref(arr);
+}
+
+/* podman's columns, a line per name; with a shared store, its layers used in place ("2/3") */
+static void
+print_images_table(const struct berth_ctx *ctx, struct storage *s, const struct storage_image *imgs,
+                   size_t n, bool no_trunc, bool heading)
+{
+        int size_w = ctx->shared_store ? 12 : 0;
+
+        if (heading)
+                printf("%-40s %-14s %-14s %-16s %-*s%s\n", "REPOSITORY", "TAG", "IMAGE ID",
+                       "CREATED", size_w, "SIZE", ctx->shared_store ? " SHARED" : "");
+        for (size_t i = 0; i < n; i++) {
+                char repo[512], tag[160], ago[64], size[32], shared[48] = "";
+                size_t rows = imgs[i].n_names ? imgs[i].n_names : 1;
+
+                ago_text(imgs[i].created, ago, sizeof(ago));
+                size_text(imgs[i].size, size, sizeof(size));
+                if (ctx->shared_store) {
+                        json_t *l = storage_image_shared_layers(s, &imgs[i]);
+
+                        (void)snprintf(shared, sizeof(shared), " %zu/%zu", json_array_size(l),
+                                       imgs[i].n_layers);
+                        json_decref(l);
+                }
+                for (size_t k = 0; k < rows; k++) {
+                        if (imgs[i].n_names) {
+                                split_name(imgs[i].names[k], repo, sizeof(repo), tag, sizeof(tag));
+                        } else {
+                                snprintf(repo, sizeof(repo), "<none>");
+                                snprintf(tag, sizeof(tag), "<none>");
+                        }
+                        printf("%-40s %-14s %-14.*s %-16s %-*s%s\n", repo, tag, no_trunc ? 64 : 12,
+                               imgs[i].id, ago, size_w, size, shared);
+                }
+        }
+}
+
 static int
 list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
 {
@@ -152,62 +216,13 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                 fprintf(stderr, "berth: %s: %s\n", cmd, err->msg);
                 return EXIT_INVALID;
         }
-        if (json) {
-                json_t *arr = json_array();
-                for (size_t i = 0; arr && i < n; i++) {
-                        json_t *names = json_array(), *o;
-                        char when[64];
-                        for (size_t k = 0; names && k < imgs[i].n_names; k++)
-                                json_array_append_new(names, json_string(imgs[i].names[k]));
-                        o = json_pack("{s:s, s:o, s:s?, s:I, s:s, s:I, s:i}", "Id", imgs[i].id,
-                                      "Names", names, "Digest", imgs[i].digest, "Created",
-                                      (json_int_t)imgs[i].created, "CreatedAt",
-                                      iso_time(imgs[i].created, when, sizeof(when)), "Size",
-                                      (json_int_t)imgs[i].size, "Layers", (int)imgs[i].n_layers);
-                        if (o && ctx->shared_store)
-                                json_object_set_new(o, "SharedLayers",
-                                                    storage_image_shared_layers(s, &imgs[i]));
-                        json_array_append_new(arr, o);
-                }
-                json_dumpf(arr, stdout, JSON_INDENT(4));
-                fputc('\n', stdout);
-                json_decref(arr);
-        } else if (quiet) {
+        if (json)
+                print_images_json(ctx, s, imgs, n);
+        else if (quiet)
                 for (size_t i = 0; i < n; i++)
                         printf("%.*s\n", no_trunc ? 64 : 12, imgs[i].id);
-        } else {
-                /* podman's columns; with a shared store, its layers used in place ("2/3") */
-                if (heading)
-                        printf("%-40s %-14s %-14s %-16s %-*s%s\n", "REPOSITORY", "TAG", "IMAGE ID",
-                               "CREATED", ctx->shared_store ? 12 : 0, "SIZE",
-                               ctx->shared_store ? " SHARED" : "");
-                for (size_t i = 0; i < n; i++) {
-                        char repo[512], tag[160], ago[64], size[32], shared[48] = "";
-                        size_t rows = imgs[i].n_names ? imgs[i].n_names : 1;
-
-                        ago_text(imgs[i].created, ago, sizeof(ago));
-                        size_text(imgs[i].size, size, sizeof(size));
-                        if (ctx->shared_store) {
-                                json_t *l = storage_image_shared_layers(s, &imgs[i]);
-
-                                (void)snprintf(shared, sizeof(shared), " %zu/%zu",
-                                               json_array_size(l), imgs[i].n_layers);
-                                json_decref(l);
-                        }
-                        for (size_t k = 0; k < rows; k++) {
-                                if (imgs[i].n_names)
-                                        split_name(imgs[i].names[k], repo, sizeof(repo), tag,
-                                                   sizeof(tag));
-                                else {
-                                        snprintf(repo, sizeof(repo), "<none>");
-                                        snprintf(tag, sizeof(tag), "<none>");
-                                }
-                                printf("%-40s %-14s %-14.*s %-16s %-*s%s\n", repo, tag,
-                                       no_trunc ? 64 : 12, imgs[i].id, ago,
-                                       ctx->shared_store ? 12 : 0, size, shared);
-                        }
-                }
-        }
+        else
+                print_images_table(ctx, s, imgs, n, no_trunc, heading);
         storage_images_free(imgs, n);
         return 0;
 }

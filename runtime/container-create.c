@@ -406,11 +406,9 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         _cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL;
         _cleanup_free_ struct spec_mount *pod_mounts = NULL;
         _cleanup_free_ struct spec_kv *pod_sysctls = NULL;
-        _cleanup_(strv_freep) char **pod_ns = NULL, **dev_text = NULL;
-        _cleanup_free_ struct spec_device *devices = NULL;
-        _cleanup_(host_devices_done) struct host_devices host_dev = {0};
-        size_t n_env = strv_length(o->env), n_vol = strv_length(o->volumes),
-               n_dev = strv_length(o->devices);
+        _cleanup_(strv_freep) char **pod_ns = NULL;
+        _cleanup_(device_list_done) struct device_list devices = {0};
+        size_t n_env = strv_length(o->env), n_vol = strv_length(o->volumes);
         int r;
 
         if (n_env > 0 && !envs)
@@ -478,23 +476,13 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
         so.mounts = b->pod ? pod_mounts : mounts;
         so.n_mounts = b->pod ? o->pod->n_mounts : n_vol;
         /* a privileged container has the host's devices, as with podman and the kubelet */
-        if (o->privileged) {
-                r = devices_of_host("/dev", &host_dev, err);
-                if (r < 0)
-                        return r;
-        }
-        if (host_dev.n + n_dev > 0 && (!(devices = calloc(host_dev.n + n_dev, sizeof(*devices))) ||
-                                       !(dev_text = calloc(n_dev + 1, sizeof(*dev_text)))))
-                return berr(err, ENOMEM, "devices");
-        for (size_t i = 0; devices && i < host_dev.n; i++)
-                devices[i] = host_dev.v[i];
-        for (size_t i = 0; devices && i < n_dev; i++) {
-                r = device_arg_parse(o->devices[i], &devices[host_dev.n + i], &dev_text[i], err);
-                if (r < 0)
-                        return r;
-        }
-        so.devices = devices;
-        so.n_devices = host_dev.n + n_dev;
+        r = o->privileged ? devices_of_host("/dev", &devices, err) : 0;
+        for (char **d = o->devices; r >= 0 && d && *d; d++)
+                r = device_list_add_arg(&devices, *d, err);
+        if (r < 0)
+                return r;
+        so.devices = devices.v;
+        so.n_devices = devices.n;
         so.privileged = o->privileged;
         so.cap_add = (const char *const *)o->cap_add;
         so.n_cap_add = strv_length(o->cap_add);

@@ -81,25 +81,39 @@ host_dev_skipped(const char *rel)
         return false;
 }
 
+/* Append d, whose path is text (taken: freed with the list) */
 static int
-host_devices_add(struct host_devices *d, const char *path, const struct stat *st, struct berr **err)
+device_list_push(struct device_list *list, const struct spec_device *d, char *text,
+                 struct berr **err)
 {
-        struct spec_device *v = reallocarray(d->v, d->n + 1, sizeof(*v));
-        char **p;
+        struct spec_device *v = reallocarray(list->v, list->n + 1, sizeof(*v));
+        char **t;
 
-        if (!v)
+        if (!v) {
+                free(text);
                 return berr(err, ENOMEM, "devices");
-        d->v = v;
-        p = reallocarray(d->paths, d->n + 2, sizeof(*p));
-        if (!p)
+        }
+        list->v = v;
+        t = reallocarray(list->text, list->n + 2, sizeof(*t));
+        if (!t) {
+                free(text);
                 return berr(err, ENOMEM, "devices");
-        d->paths = p;
-        p[d->n] = strdup(path);
-        p[d->n + 1] = NULL;
-        if (!p[d->n])
-                return berr(err, ENOMEM, "devices");
-        v[d->n] = (struct spec_device){
-                .path = p[d->n],
+        }
+        list->text = t;
+        t[list->n] = text;
+        t[list->n + 1] = NULL;
+        v[list->n] = *d;
+        list->n++;
+        return 0;
+}
+
+static int
+host_device_push(struct device_list *list, const char *path, const struct stat *st,
+                 struct berr **err)
+{
+        char *text = strdup(path);
+        struct spec_device d = {
+                .path = text,
                 .type = S_ISBLK(st->st_mode) ? 'b' : 'c',
                 .major = major(st->st_rdev),
                 .minor = minor(st->st_rdev),
@@ -107,12 +121,24 @@ host_devices_add(struct host_devices *d, const char *path, const struct stat *st
                 .uid = st->st_uid,
                 .gid = st->st_gid,
         };
-        d->n++;
-        return 0;
+
+        if (!text)
+                return berr(err, ENOMEM, "devices");
+        return device_list_push(list, &d, text, err);
+}
+
+int
+device_list_add_arg(struct device_list *list, const char *arg, struct berr **err)
+{
+        struct spec_device d;
+        char *text = NULL;
+        int r = device_arg_parse(arg, &d, &text, err);
+
+        return r < 0 ? r : device_list_push(list, &d, text, err);
 }
 
 static int
-walk_devices(int dirfd, const char *path, int depth, struct host_devices *d, struct berr **err)
+walk_devices(int dirfd, const char *path, int depth, struct device_list *d, struct berr **err)
 {
         DIR *dir = fdopendir(dirfd);
         struct dirent *de;
@@ -134,7 +160,7 @@ walk_devices(int dirfd, const char *path, int depth, struct host_devices *d, str
                 if (asprintf(&child, "%s/%s", path, de->d_name) < 0)
                         r = berr(err, ENOMEM, "devices");
                 else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-                        r = host_devices_add(d, child, &st, err);
+                        r = host_device_push(d, child, &st, err);
                 else if (S_ISDIR(st.st_mode) && depth + 1 < HOST_DEV_DEPTH) {
                         int fd = openat(dirfd, de->d_name,
                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -148,27 +174,19 @@ walk_devices(int dirfd, const char *path, int depth, struct host_devices *d, str
 }
 
 int
-devices_of_host(const char *dir, struct host_devices *ret, struct berr **err)
+devices_of_host(const char *dir, struct device_list *list, struct berr **err)
 {
-        struct host_devices d = {0};
         int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        int r;
 
         if (fd < 0)
                 return berr(err, errno, "open %s", dir);
-        r = walk_devices(fd, "/dev", 0, &d, err);
-        if (r < 0) {
-                host_devices_done(&d);
-                return r;
-        }
-        *ret = d;
-        return 0;
+        return walk_devices(fd, "/dev", 0, list, err);
 }
 
 void
-host_devices_done(struct host_devices *d)
+device_list_done(struct device_list *list)
 {
-        strv_free(d->paths);
-        free(d->v);
-        *d = (struct host_devices){0};
+        strv_free(list->text);
+        free(list->v);
+        *list = (struct device_list){0};
 }

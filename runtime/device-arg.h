@@ -20,19 +20,25 @@ struct berr;
  */
 int device_arg_parse(const char *arg, struct spec_device *ret, char **ret_text, struct berr **err);
 
-/* The devices of devices_of_host(): nodes and the paths they point into. */
-struct host_devices {
+/* Devices for a container: the nodes, and the text their paths point into. */
+struct device_list {
         struct spec_device *v;
         size_t n;
-        char **paths;
+        char **text;
 };
 
+/* Append the device of a --device argument (device_arg_parse()). */
+int device_list_add_arg(struct device_list *list, const char *arg, struct berr **err);
+
 /*
- * Every character and block device under dir ("/dev"; named /dev/REL for
- * the container whatever dir is), for a privileged container, into *ret (free with
- * host_devices_done()): walked a few levels deep without following symlinks, leaving out what a
- * container has of its own (pts/, shm/, mqueue/, the console, ptmx, tty and the standard devices,
- * which it keeps with their usual modes). Unreadable directories are skipped.
+ * Append every character and block device under dir ("/dev"; named
+ * /dev/REL for the container whatever dir is), for a privileged container:
+ * walked a few levels deep without following symlinks, leaving out what a
+ * container has of its own (pts/, shm/, mqueue/, the console, ptmx, tty and
+ * the standard devices, which it keeps with their usual modes). Unreadable
+ * directories are skipped.
  */
-int devices_of_host(const char *dir, struct host_devices *ret, struct berr **err);
-void host_devices_done(struct host_devices *d);
+int devices_of_host(const char *dir, struct device_list *list, struct berr **err);
+
+/* Free what list holds and zero it. */
+void device_list_done(struct device_list *list);

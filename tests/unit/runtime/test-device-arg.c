@@ -86,7 +86,7 @@ static void
 test_devices_of_host(void)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;
-        _cleanup_(host_devices_done) struct host_devices d = {0};
+        _cleanup_(device_list_done) struct device_list d = {0};
         char dir[64], path[128];
         static const char *const dirs[] = {"", "/net", "/pts", "/a", "/a/b", "/a/b/c"};
         static const struct {
