@@ -332,6 +332,9 @@ storage_after_fork(struct storage *s, struct berr **err)
 {
         int fd = openat(s->root_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
+        /* a shared store this node may only read, as storage_open() opens it */
+        if (fd < 0 && s->opts.shared_root && read_only_errno(errno))
+                fd = openat(s->root_fd, ".lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return berr(err, errno, "open %s/.lock", s->root);
         if (s->lock_fd >= 0)
