@@ -159,15 +159,25 @@ $auth
 EOF
 	# a clean environment: docker-registry reads REGISTRY_* variables as
 	# configuration (REGISTRY_LOG would replace the log section)
-	env -i PATH="$PATH" docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
-	pid=$!
-	echo "$pid" >"$dir/registry.pid"
-	port=$(_registry_wait_port "$dir/registry.log" "$pid") ||
-		{ _registry_fail "$dir" "docker-registry did not start"; return 1; }
-	for i in $(seq 1 200); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null) || code=000
+	# docker-registry has been seen to listen and never answer (accepted
+	# connections, no reply): after 10 s without an answer, another one
+	local attempt deadline
+	for attempt in 1 2 3; do
+		env -i PATH="$PATH" docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
+		pid=$!
+		echo "$pid" >"$dir/registry.pid"
+		port=$(_registry_wait_port "$dir/registry.log" "$pid") ||
+			{ _registry_fail "$dir" "docker-registry did not start"; return 1; }
+		deadline=$((SECONDS + 10))
+		code=000
+		while [ "$SECONDS" -lt "$deadline" ]; do
+			code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null) || code=000
+			case "$code" in 200 | 401) break ;; esac
+			sleep 0.05
+		done
 		case "$code" in 200 | 401) break ;; esac
-		sleep 0.05
+		echo "registry_start: docker-registry on port $port did not answer in 10 s (attempt $attempt)" >&2
+		_registry_kill "$dir/registry.pid"
 	done
 	case "$code" in 200 | 401) ;; *) _registry_fail "$dir" "GET /v2/ answers $code"; return 1 ;; esac
 
