@@ -348,6 +348,7 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
         _cleanup_free_ char *program = NULL;
         struct seccomp_filter *filter = NULL;
         struct berr *err = NULL;
+        bool new_cgroupns = false;
         char go = 0;
 
         /*
@@ -377,9 +378,14 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
         join_namespaces(c, sync_fd);
         if (o->exec)
                 goto process;
-        /* a new cgroup namespace once in the cgroup, so that it is the namespace's root */
-        if (c->ns[OCI_NS_CGROUP].enabled && !c->ns[OCI_NS_CGROUP].path &&
-            unshare(CLONE_NEWCGROUP) < 0)
+        new_cgroupns = c->ns[OCI_NS_CGROUP].enabled && !c->ns[OCI_NS_CGROUP].path;
+        /*
+         * A new cgroup namespace once in the cgroup, so that it is the
+         * namespace's root: before the mounts with cgroup v2 (a cgroup2 mount
+         * shows the namespace's root), after them with v1, whose hierarchies
+         * are bind-mounted from the host's at this cgroup (rootfs.c).
+         */
+        if (new_cgroupns && o->cgroup_v2 && unshare(CLONE_NEWCGROUP) < 0)
                 executor_fail(sync_fd, errno, "create the cgroup namespace");
         if (c->ns[OCI_NS_NET].enabled && !c->ns[OCI_NS_NET].path)
                 loopback_up(sync_fd);
@@ -396,6 +402,8 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
         } else if (chroot(c->root_path) < 0 || chdir("/") < 0) {
                 executor_fail(sync_fd, errno, "enter the root %s", c->root_path);
         }
+        if (new_cgroupns && !o->cgroup_v2 && unshare(CLONE_NEWCGROUP) < 0)
+                executor_fail(sync_fd, errno, "create the cgroup namespace");
 
 process:
         if (c->has_oom_score_adj) {

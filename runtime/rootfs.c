@@ -196,26 +196,93 @@ old_api:
                 executor_fail(sync_fd, errno, "mount the root overlay on %s", target);
 }
 
-/* cgroup v1: a tmpfs with each of this process's hierarchies, as the cgroup namespace shows them */
+/* Whether the comma-separated list opts holds item (a whole item) */
+static bool
+opts_have(const char *opts, const char *item)
+{
+        size_t n = strlen(item);
+
+        for (const char *p = opts; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (strncmp(p, item, n) == 0 &&
+                    (p[n] == ',' || p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+                        return true;
+        return false;
+}
+
+/*
+ * The directory of the host's v1 hierarchy ctrls ("memory", "cpu,cpuacct",
+ * "name=systemd") that holds cgroup path, from the mountinfo text: a
+ * mount of it whose root is path or above it. NULL when none (malloc'd).
+ */
+static char *
+cgroup_v1_source(const char *mountinfo, const char *ctrls, const char *path)
+{
+        for (const char *l = mountinfo; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                char root[512], point[512], type[32], super[512];
+                const char *dash = strstr(l, " - ");
+                char *c, *save = NULL, *list = NULL;
+                size_t rl;
+                bool all = true;
+
+                if (!dash || dash > strchrnul(l, '\n') ||
+                    sscanf(l, "%*s %*s %*s %511s %511s", root, point) != 2 ||
+                    sscanf(dash, " - %31s %*s %511s", type, super) != 2 ||
+                    strcmp(type, "cgroup") != 0 || strchr(point, '\\') || strchr(root, '\\'))
+                        continue;
+                list = strdup(ctrls);
+                for (c = list ? strtok_r(list, ",", &save) : NULL; c;
+                     c = strtok_r(NULL, ",", &save))
+                        all = all && opts_have(super, c);
+                free(list);
+                rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+                if (!all || strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+                        continue;
+                char *src = NULL;
+
+                if (asprintf(&src, "%s%s", point, path + rl) < 0)
+                        return NULL;
+                return src;
+        }
+        return NULL;
+}
+
+/*
+ * cgroup v1: a tmpfs with each of this process's hierarchies, bind-mounted
+ * from the host's at this process's cgroup (what a cgroup namespace made
+ * after the mounts shows as its root; a bind is much cheaper than mounting
+ * a v1 hierarchy, which takes the kernel's cgroup mutex and drains every
+ * offline cgroup), read-only as asked. A hierarchy the host has not
+ * mounted is mounted (as the namespace shows it).
+ */
 static void
 mount_cgroup_v1(int root_fd, const struct oci_mount *m, const char *target, int sync_fd)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+        _cleanup_free_ char *mountinfo = NULL;
+        unsigned long ro = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
         char line[512];
 
         if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
                 executor_fail(sync_fd, errno, "mount %s", m->destination);
         if (!f)
                 executor_fail(sync_fd, errno, "read /proc/self/cgroup");
+        {
+                _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
+                size_t size = 0;
+
+                if (!mi || getdelim(&mountinfo, &size, '\0', mi) < 0)
+                        executor_fail(sync_fd, errno, "read /proc/self/mountinfo");
+        }
         while (fgets(line, sizeof(line), f)) {
                 char *ctrl = strchr(line, ':'), *end, *name, *data;
-                _cleanup_free_ char *dest = NULL;
+                _cleanup_free_ char *dest = NULL, *src = NULL;
                 _cleanup_close_ int fd = -EBADF;
                 char p[FD_PATH_MAX];
 
                 if (!ctrl || !(end = strchr(++ctrl, ':')) || end == ctrl)
                         continue; /* the v2 line ("0::/...") has no controllers */
                 *end = '\0';
+                end[1 + strcspn(end + 1, "\n")] = '\0';
                 name = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
                 if (asprintf(&dest, "%s/%s", m->destination, name) < 0)
                         executor_fail(sync_fd, ENOMEM, "mount %s", m->destination);
@@ -223,13 +290,29 @@ mount_cgroup_v1(int root_fd, const struct oci_mount *m, const char *target, int 
                 if (fd < 0)
                         executor_fail(sync_fd, -fd, "create %s", dest);
                 fd_path(fd, p);
-                data = ctrl;
-                if (name != ctrl && asprintf(&data, "none,%s", ctrl) < 0)
-                        executor_fail(sync_fd, ENOMEM, "mount %s", dest);
-                if (mount("cgroup", p, "cgroup", m->flags & ~MS_REMOUNT, data) < 0)
-                        executor_fail(sync_fd, errno, "mount %s", dest);
-                if (data != ctrl)
-                        free(data);
+                src = cgroup_v1_source(mountinfo, ctrl, end + 1);
+                if (src) {
+                        _cleanup_close_ int now_fd = -EBADF;
+                        char now[FD_PATH_MAX];
+
+                        if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+                                executor_fail(sync_fd, errno, "bind mount %s on %s", src, dest);
+                        /* the remount goes to the new mount: reopen what is now there */
+                        now_fd = openat2_in(root_fd, dest, O_PATH, RESOLVE_IN_ROOT);
+                        if (now_fd < 0)
+                                executor_fail(sync_fd, errno, "open %s", dest);
+                        fd_path(now_fd, now);
+                        if (mount(NULL, now, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
+                                executor_fail(sync_fd, errno, "make %s read-only", dest);
+                } else {
+                        data = ctrl;
+                        if (name != ctrl && asprintf(&data, "none,%s", ctrl) < 0)
+                                executor_fail(sync_fd, ENOMEM, "mount %s", dest);
+                        if (mount("cgroup", p, "cgroup", m->flags & ~MS_REMOUNT, data) < 0)
+                                executor_fail(sync_fd, errno, "mount %s", dest);
+                        if (data != ctrl)
+                                free(data);
+                }
                 /* "cpu,cpuacct" is also reached as cpu and cpuacct */
                 if (strchr(name, ',')) {
                         _cleanup_close_ int dfd = openat2_in(root_fd, m->destination,
