@@ -18,6 +18,7 @@
 #include "cgroup-devices.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* cgroup files are small, but cgroup.procs of a busy cgroup is not: a bound all the same */
 #define CGROUP_FILE_MAX (16U << 20)
@@ -268,36 +269,13 @@ static int
 read_text(const char *path, char **ret)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, alloc = 0;
+        char *buf = NULL;
+        int r;
 
-        if (fd < 0)
-                return -errno;
-        for (;;) {
-                ssize_t n;
-
-                if (alloc - len < 4096) {
-                        char *nb;
-
-                        if (alloc >= CGROUP_FILE_MAX)
-                                return -EFBIG;
-                        alloc = alloc ? alloc * 2 : 8192;
-                        nb = realloc(buf, alloc);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                n = read(fd, buf + len, alloc - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
+        r = fd < 0 ? -errno : fs_read_all(fd, CGROUP_FILE_MAX, &buf, NULL);
+        if (r != 0 || !buf)
+                return r < 0 ? r : -EIO;
+        *ret = buf;
         return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/quote.h"
 
 #define SYMLINKS_MAX 40 /* what the kernel follows before ELOOP */
@@ -494,9 +495,8 @@ read_etc(const struct etc_root *root, const char *rootfs, const char *file, char
          struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
         struct stat st;
+        int r;
 
         fd = root->layers ? passwd_open_in_layers(root->layers, root->n_layers, file)
                           : passwd_open_in_root(root->rootfd, file, root->walk);
@@ -511,27 +511,12 @@ read_etc(const struct etc_root *root, const char *rootfs, const char *file, char
         if ((uint64_t)st.st_size > PASSWD_FILE_MAX)
                 return berr(err, EFBIG, "%s%s is larger than %u bytes", rootfs, file,
                             PASSWD_FILE_MAX);
-        buf = malloc(PASSWD_FILE_MAX + 1);
-        if (!buf)
-                return berr(err, ENOMEM, "read %s%s", rootfs, file);
         /* read to EOF: the size may change under us, the bound may not */
-        for (;;) {
-                ssize_t n = read(fd, buf + len, PASSWD_FILE_MAX + 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berr(err, errno, "read %s%s", rootfs, file);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > PASSWD_FILE_MAX)
-                        return berr(err, EFBIG, "%s%s is larger than %u bytes", rootfs, file,
-                                    PASSWD_FILE_MAX);
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
+        r = fs_read_all(fd, PASSWD_FILE_MAX, ret, NULL);
+        if (r == -EFBIG)
+                return berr(err, EFBIG, "%s%s is larger than %u bytes", rootfs, file,
+                            PASSWD_FILE_MAX);
+        return r < 0 ? berr(err, -r, "read %s%s", rootfs, file) : 0;
 }
 
 /* The next line of *pos (cut at '\n'), or NULL at the end. */

@@ -31,6 +31,7 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/quote.h"
 
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
@@ -981,27 +982,16 @@ seccomp_profile_read(const char *path, const char *const *caps, size_t n_caps, j
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
+        int r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return berr(err, errno, "open seccomp profile %s", path);
-        /* one byte more than allowed tells a file that is too large */
-        buf = malloc(SECCOMP_PROFILE_MAX + 1);
-        if (!buf)
-                return berr(err, ENOMEM, "%s", path);
-        while (len <= SECCOMP_PROFILE_MAX) {
-                ssize_t n = read(fd, buf + len, SECCOMP_PROFILE_MAX + 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berr(err, errno, "read %s", path);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > SECCOMP_PROFILE_MAX)
+        r = fs_read_all(fd, SECCOMP_PROFILE_MAX, &buf, &len);
+        if (r == -EFBIG)
                 return berr(err, EFBIG, "%s: more than %d bytes", path, SECCOMP_PROFILE_MAX);
+        if (r < 0)
+                return berr(err, -r, "read %s", path);
         return seccomp_profile_parse(path, buf, len, caps, n_caps, ret, err);
 }
 

@@ -16,6 +16,7 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/quote.h"
 #include "util/toml.h"
 
@@ -332,9 +333,8 @@ static int
 slurp(const char *path, char **ret, size_t *ret_len, struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
         struct stat st;
+        int r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -343,25 +343,8 @@ slurp(const char *path, char **ret, size_t *ret_len, struct berr **err)
                 return berr(err, errno, "stat %s", path);
         if (S_ISDIR(st.st_mode))
                 return berr(err, EISDIR, "read %s", path);
-        buf = malloc(CONF_SIZE_MAX + 1);
-        if (!buf)
-                return berr(err, ENOMEM, "read %s", path);
-        for (;;) {
-                ssize_t n = read(fd, buf + len, CONF_SIZE_MAX + 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berr(err, errno, "read %s", path);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > CONF_SIZE_MAX)
-                        return berr(err, EFBIG, "read %s", path);
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        r = fs_read_all(fd, CONF_SIZE_MAX, ret, ret_len);
+        return r < 0 ? berr(err, -r, "read %s", path) : 0;
 }
 
 static int

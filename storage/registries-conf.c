@@ -25,6 +25,7 @@
 #include "reference.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/quote.h"
 #include "util/toml.h"
 
@@ -1059,9 +1060,8 @@ static int
 slurp(int dirfd, const char *path, const char *name, char **ret, size_t *ret_len, struct berr **err)
 {
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
         struct stat st;
+        int r;
 
         fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -1070,32 +1070,8 @@ slurp(int dirfd, const char *path, const char *name, char **ret, size_t *ret_len
                 return berr(err, errno, "stat %s", name);
         if (S_ISDIR(st.st_mode))
                 return berr(err, EISDIR, "read %s", name);
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        char *nb;
-
-                        if (cap >= CONF_SIZE_MAX)
-                                return berr(err, EFBIG, "read %s", name);
-                        cap = cap ? cap * 2 : 8192;
-                        nb = realloc(buf, cap);
-                        if (!nb)
-                                return berr(err, ENOMEM, "read %s", name);
-                        buf = nb;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berr(err, errno, "read %s", name);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        r = fs_read_all(fd, CONF_SIZE_MAX, ret, ret_len);
+        return r < 0 ? berr(err, -r, "read %s", name) : 0;
 }
 
 static int

@@ -17,6 +17,7 @@
 
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* mountinfo grows with every mount; a machine with a million mounts is not berth's */
 #define MOUNTINFO_MAX ((size_t)256 << 20)
@@ -421,38 +422,12 @@ static int
 read_mountinfo(char **ret, size_t *ret_len, struct berr **err)
 {
         _cleanup_close_ int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
+        int r;
 
         if (fd < 0)
                 return berr(err, errno, "open /proc/self/mountinfo");
-        for (;;) {
-                ssize_t n;
-
-                if (cap - len < 4096) {
-                        char *nb;
-
-                        if (cap >= MOUNTINFO_MAX)
-                                return berr(err, EFBIG, "read /proc/self/mountinfo");
-                        cap = cap ? cap * 2 : 65536;
-                        nb = realloc(buf, cap);
-                        if (!nb)
-                                return berr(err, ENOMEM, "read /proc/self/mountinfo");
-                        buf = nb;
-                }
-                n = read(fd, buf + len, cap - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berr(err, errno, "read /proc/self/mountinfo");
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        r = fs_read_all(fd, MOUNTINFO_MAX, ret, ret_len);
+        return r < 0 ? berr(err, -r, "read /proc/self/mountinfo") : 0;
 }
 
 int

@@ -78,36 +78,20 @@ store_read_json(int dirfd, const char *name, json_t **ret, struct berr **err)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
+        size_t len = 0;
         json_error_t je;
         json_t *j;
+        int r;
 
         if (fd < 0)
                 return errno == ENOENT ? -ENOENT : berr(err, errno, "open %s", name);
         /* whole, then parsed: jansson's own fd reader reads one byte per read(2) */
-        for (;;) {
-                ssize_t n;
-                if (cap - len < 4096) {
-                        char *b;
-                        if (cap >= STORE_JSON_MAX)
-                                return berr(err, EFBIG, "%s: larger than %u bytes", name,
-                                            STORE_JSON_MAX);
-                        cap = cap ? cap * 2 : 16384;
-                        b = realloc(buf, cap);
-                        if (!b)
-                                return berr(err, ENOMEM, "%s", name);
-                        buf = b;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return berr(err, errno, "read %s", name);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        j = json_loadb(buf ? buf : "", len, JSON_REJECT_DUPLICATES, &je);
+        r = fs_read_all(fd, STORE_JSON_MAX, &buf, &len);
+        if (r == -EFBIG)
+                return berr(err, EFBIG, "%s: larger than %u bytes", name, STORE_JSON_MAX);
+        if (r < 0)
+                return berr(err, -r, "read %s", name);
+        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
         if (!j)
                 return berr(err, 0, "%s:%d:%d: %s", name, je.line, je.column, je.text);
         *ret = j;

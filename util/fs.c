@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,5 +198,47 @@ fs_write_all(int fd, const void *buf, size_t len)
                 p += k;
                 len -= (size_t)k;
         }
+        return 0;
+}
+
+int
+fs_read_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (cap - len < 2) {
+                        /* room for the terminating NUL and one byte past max */
+                        size_t want = cap ? cap * 2 : 8192;
+                        char *nb;
+
+                        if (cap > max + 1)
+                                return -EFBIG;
+                        if (want > max + 2)
+                                want = max + 2;
+                        nb = realloc(buf, want);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        cap = want;
+                }
+                n = read(fd, buf + len, cap - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max)
+                        return -EFBIG;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
         return 0;
 }

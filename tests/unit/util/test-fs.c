@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,9 +77,69 @@ test_rm_rf(void)
         check(access(top, F_OK) < 0);
 }
 
+/* a pipe's read end after writing n bytes of 'x' (a file whose size no stat tells) */
+static int
+pipe_of(size_t n)
+{
+        int p[2];
+        char buf[4096];
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -1;
+        if (fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0 && n > 65536) {
+                (void)close(p[0]);
+                (void)close(p[1]);
+                return -1;
+        }
+        memset(buf, 'x', sizeof(buf));
+        for (size_t done = 0; done < n;) {
+                size_t k = n - done < sizeof(buf) ? n - done : sizeof(buf);
+                ssize_t w = write(p[1], buf, k);
+
+                if (w <= 0)
+                        break;
+                done += (size_t)w;
+        }
+        (void)close(p[1]);
+        return p[0];
+}
+
+static void
+test_read_all(void)
+{
+        static const struct {
+                size_t n, max;
+                int want;
+        } cases[] = {
+                {0, 10, 0},           {5, 10, 0},        {10, 10, 0},
+                {11, 10, -EFBIG},     {20000, 30000, 0}, {20000, 19999, -EFBIG},
+                {100000, 1 << 20, 0}, {1, 0, -EFBIG},
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                _cleanup_close_ int fd = pipe_of(cases[i].n);
+                _cleanup_free_ char *buf = NULL;
+                size_t len = 12345;
+                int r;
+
+                check(fd >= 0);
+                if (fd < 0)
+                        continue;
+                r = fs_read_all(fd, cases[i].max, &buf, &len);
+                check(r == cases[i].want);
+                if (r == 0) {
+                        check(len == cases[i].n);
+                        check(buf && buf[len] == '\0' && strspn(buf, "x") == len);
+                } else {
+                        check(!buf);
+                }
+        }
+}
+
 int
 main(void)
 {
         RUN(test_rm_rf);
+        RUN(test_read_all);
         return check_done();
 }
