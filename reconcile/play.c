@@ -726,7 +726,7 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
                         }
                 }
         }
-        r = runtime_pod_add_containers(p->s, id, init_ids, ids, err);
+        r = runtime_pod_add_containers(p->s, id, init_ids, ids, early, err);
 out:
         /* every start begun is waited for, failed or not; the first failure is the error */
         for (size_t i = 0; starting && i < w->spec->n_containers; i++) {
@@ -738,8 +738,12 @@ out:
                                         w->spec->containers[i].name);
                 }
         }
-        /* the rest: init containers in order, the others; the pod marked started */
-        if (r >= 0 && p->o->start)
+        /*
+         * The rest: init containers in order, the others; the pod marked
+         * started. Started early, every container was waited for above and
+         * the pod's record says so already.
+         */
+        if (r >= 0 && p->o->start && !early)
                 r = runtime_pod_start(p->s, p->ctx, id, err);
         free(starting);
         json_decref(ctrs);

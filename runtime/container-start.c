@@ -1,9 +1,11 @@
 /*
  * runtime/container-start.c: `berth start`. A detached child of ours (a
- * double fork and a session of its own, so it outlives us and no terminal
- * signal reaches it) creates the container and writes the running state
- * into the record, then execs berth-monitor: no second berth has to start,
- * and the record never says "running" after the exit is recorded.
+ * session of its own, so that no terminal signal reaches it; it outlives
+ * us, re-parented when we exit) creates the container and writes the
+ * running state into the record, then execs berth-monitor: no second berth
+ * has to start, and the record never says "running" after the exit is
+ * recorded. One fork, not two: each fork copies berth's address space, and
+ * a start waits for it.
  *
  * The monitor reads no JSON: what it needs of the record (the restart
  * policy, probes and lifecycle hooks, the stop signal) goes on its command
@@ -33,7 +35,7 @@
 
 #define STATUS_MAX 4096
 
-/* A start under way: the monitor's first process, and its status pipe */
+/* A start under way: the monitor (our child until we exit), and its status pipe */
 struct runtime_starting {
         pid_t pid;
         int status_fd; /* where the monitor says "P<pid>" or "E<message>" */
@@ -337,10 +339,13 @@ fail_to(int fd, const char *msg)
 }
 
 /*
- * The monitor's process: detached (a session of its own, re-parented to
- * init), a child subreaper; it creates the container as its own child,
- * records it, then becomes berth-monitor (exec keeps the child and the
- * subreaper flag), which says "P<pid>" on the status pipe.
+ * The monitor's process: detached (a session of its own; re-parented to
+ * init when berth exits), a child subreaper; it creates the container as
+ * its own child, records it, then becomes berth-monitor (exec keeps the
+ * child and the subreaper flag). "P<pid>" on the status pipe says the
+ * container runs: said here, once it is recorded, so that berth goes on
+ * while berth-monitor starts; with a terminal berth-monitor says it, once
+ * its attach socket is there for the caller.
  */
 static _Noreturn void
 become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
@@ -360,9 +365,6 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
         if (setsid() < 0)
                 fail_to(status_fd, "start a session for the monitor");
-        pid = fork();
-        if (pid != 0)
-                _exit(pid < 0 ? 1 : 0);
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 || chdir("/") < 0)
                 fail_to(status_fd, "set up the monitor");
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -389,12 +391,12 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
                 fail_to(status_fd, "set up the monitor");
         if (fcntl(out_fd, F_SETFD, 0) < 0 || (err_fd >= 0 && fcntl(err_fd, F_SETFD, 0) < 0) ||
-            fcntl(status_fd, F_SETFD, 0) < 0)
+            (tty && fcntl(status_fd, F_SETFD, 0) < 0))
                 fail_to(status_fd, "set up the monitor");
         snprintf(pidnum, sizeof(pidnum), "%d", (int)pid);
         snprintf(outnum, sizeof(outnum), "%d", out_fd);
         snprintf(errnum, sizeof(errnum), "%d", err_fd);
-        snprintf(statusnum, sizeof(statusnum), "%d", status_fd);
+        snprintf(statusnum, sizeof(statusnum), "%d", tty ? status_fd : -1);
         snprintf(maxsize, sizeof(maxsize), "%lld",
                  (long long)json_integer_value(json_object_get(rec, "logMaxSize")));
         {
@@ -426,6 +428,26 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                         for (size_t i = 0; extra && i < n_extra; i++)
                                 argv[na++] = extra[i];
                         argv[na] = NULL;
+                        if (!tty) {
+                                char msg[16];
+                                int len = snprintf(msg, sizeof(msg), "P%d", (int)pid);
+                                /* the log is there for a caller who follows it at once */
+                                int log = open(p->log,
+                                               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+                                                       O_NOFOLLOW | O_NOCTTY,
+                                               0640);
+
+                                if (log < 0) {
+                                        (void)kill(pid, SIGKILL);
+                                        fail_to(status_fd, "create the container's log");
+                                }
+                                (void)close(log);
+                                /* the pipe's end closes with the exec (close-on-exec) */
+                                if (write(status_fd, msg, (size_t)len) != len) {
+                                        (void)kill(pid, SIGKILL);
+                                        _exit(1);
+                                }
+                        }
                         execv(monitor, (char *const *)argv);
                 }
                 (void)kill(pid, SIGKILL);
@@ -486,18 +508,22 @@ runtime_start_finish(struct runtime_starting *st, struct berr **err)
 {
         char msg[STATUS_MAX];
         ssize_t n, got = 0;
-        int status, r;
+        int r;
 
         if (!st)
                 return 0;
-        while (waitpid(st->pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        while (got < (ssize_t)sizeof(msg) - 1 &&
+        /*
+         * "P<pid>" comes in one write: enough (the monitor may still be on
+         * its way to berth-monitor). An error comes in two, then the end.
+         */
+        while (got < (ssize_t)sizeof(msg) - 1 && !(got > 1 && msg[0] == 'P') &&
                ((n = read(st->status_fd, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
                 (n < 0 && errno == EINTR)))
                 got += n > 0 ? n : 0;
         (void)close(st->status_fd);
         msg[got] = '\0';
+        /* the monitor is our child until we exit: one that failed goes now */
+        (void)waitpid(st->pid, NULL, WNOHANG);
         if (got > 1 && msg[0] == 'P')
                 r = 0;
         else if (got > 1 && msg[0] == 'E')

@@ -4,10 +4,11 @@
  * no_new_privs, seccomp, execve.
  *
  * Parent and child talk over a SOCK_SEQPACKET pair: the child waits for
- * "go" (sent once the parent has put it in its cgroup), and says nothing
- * more when all goes well: its end is close-on-exec, so a successful
- * execve is an end of file for the parent. A failure is one message, the
- * step and its error, before the child exits 127.
+ * "go" (sent once the parent has put it in its cgroup; or it enters its
+ * cgroup itself, executor_opts.cgroup_fds), and says nothing more when all
+ * goes well: its end is close-on-exec, so a successful execve is an end of
+ * file for the parent. A failure is one message, the step and its error,
+ * before the child exits 127.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -32,6 +34,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "executor.h"
 #include "seccomp.h"
 #include "util/berr.h"
@@ -358,8 +361,14 @@ executor_child(const struct oci_config *c, const struct executor_opts *o, int sy
          */
         if (!orphan && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
                 executor_fail(sync_fd, errno, "set the parent-death signal");
-        if (read(sync_fd, &go, 1) != 1 || go != MSG_GO)
+        if (!o->place) {
+                int r = cgroup_join_fds(o->cgroup_fds, o->n_cgroup_fds);
+
+                if (r < 0)
+                        executor_fail(sync_fd, -r, "enter the container's cgroup");
+        } else if (read(sync_fd, &go, 1) != 1 || go != MSG_GO) {
                 _exit(127);
+        }
         /*
          * The seccomp filter is compiled (or read from the cache) while the
          * host's file system is still ours and we may allocate freely.
@@ -451,6 +460,53 @@ static pid_t
 clone_flags(int flags)
 {
         return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* The child's stack while it shares our memory: what a main thread gets by default */
+#define VM_CHILD_STACK (8UL << 20)
+
+struct vm_child {
+        const struct oci_config *c;
+        const struct executor_opts *o;
+        int sync_fd, parent_fd;
+};
+
+static int
+vm_child_main(void *arg)
+{
+        const struct vm_child *a = arg;
+
+        (void)close(a->parent_fd);
+        executor_child(a->c, a->o, a->sync_fd, false);
+}
+
+/*
+ * The child created sharing our memory, on a stack of its own; back here
+ * once it has exec'd or exited (CLONE_VFORK).
+ */
+static pid_t
+clone_vm(int flags, struct vm_child *a)
+{
+        char *stack = mmap(NULL, VM_CHILD_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        pid_t pid;
+        int e;
+
+        if (stack == MAP_FAILED)
+                return -1;
+        /* a guard page below it: an overflow faults instead of writing over our memory */
+        if (mprotect(stack, 4096, PROT_NONE) < 0) {
+                e = errno;
+                (void)munmap(stack, VM_CHILD_STACK);
+                errno = e;
+                return -1;
+        }
+        pid = clone(vm_child_main, stack + VM_CHILD_STACK, flags | CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    a);
+        e = errno;
+        (void)munmap(stack, VM_CHILD_STACK);
+        errno = e;
+        return pid;
 }
 
 /* A message from the child; a file it passes along goes to *ret_fd (when not NULL) */
@@ -549,6 +605,15 @@ executor_spawn(const struct oci_config *c, const struct executor_opts *o,
                         _exit(write(sp[1], m, sizeof(m)) == (ssize_t)sizeof(m) ? 0 : 1);
                 }
                 pid = -1;
+        } else if (!o->place) {
+                struct vm_child a = {.c = c, .o = o, .sync_fd = sp[1], .parent_fd = sp[0]};
+
+                pid = clone_vm(flags, &a);
+                if (pid < 0) {
+                        r = -errno;
+                        (void)close(sp[1]);
+                        return berr(err, -r, "create the namespaces");
+                }
         } else {
                 pid = clone_flags(flags);
                 if (pid < 0) {
@@ -585,11 +650,11 @@ executor_spawn(const struct oci_config *c, const struct executor_opts *o,
                 r = o->place(o->userdata, pid, err);
                 if (r < 0)
                         goto kill;
-        }
-        msg[0] = MSG_GO;
-        if (send(parent_fd, msg, 1, MSG_NOSIGNAL) != 1) {
-                r = berr(err, errno, "start the container");
-                goto kill;
+                msg[0] = MSG_GO;
+                if (send(parent_fd, msg, 1, MSG_NOSIGNAL) != 1) {
+                        r = berr(err, errno, "start the container");
+                        goto kill;
+                }
         }
         /* the terminal, when the child makes one, then nothing (it exec'd) or an error */
         r = read_msg_fd(parent_fd, msg, sizeof(msg), &ret->console_fd);

@@ -29,6 +29,16 @@ struct executor_opts {
          */
         int (*place)(void *userdata, pid_t pid, struct berr **err);
         void *userdata;
+        /*
+         * Instead of place: the cgroup.procs files (cgroup_enter_fds()) that
+         * the child writes itself into before it goes on. With nothing left
+         * for the parent to do before the child's exec, the child shares the
+         * parent's memory until then (CLONE_VM | CLONE_VFORK, the parent
+         * waits): no copy of our address space for a process that execs, no
+         * copy-on-write faults after. Not with a PID namespace to join.
+         */
+        const int *cgroup_fds;
+        size_t n_cgroup_fds;
         /* mounts of type "cgroup": the host's cgroup version 2 only (no v1 hierarchies) */
         bool cgroup_v2;
         /*

@@ -717,7 +717,7 @@ runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char *wha
  */
 int
 runtime_pod_add_containers(struct storage *s, const char *pod_id, char *const *init_ids,
-                           char *const *ids, struct berr **err)
+                           char *const *ids, bool started, struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *rec = NULL, *changes = json_object();
         const char *keys[] = {"initContainers", "containers"};
@@ -742,6 +742,8 @@ runtime_pod_add_containers(struct storage *s, const char *pod_id, char *const *i
                         if (json_array_append_new(list, json_string(*id)) < 0)
                                 return berr(err, ENOMEM, "pod");
         }
+        if (started && json_object_set_new(changes, "started", json_true()) < 0)
+                return berr(err, ENOMEM, "pod");
         return storage_pod_update(s, pod_id, changes, true, err);
 }
 

@@ -178,11 +178,13 @@ int runtime_pod_find(struct storage *s, const struct berth_ctx *ctx, const char 
  * runtime_create of them all): init_ids and ids (NULL-ended, either may be
  * NULL) go after the init containers and containers the record lists. The
  * records runtime_create wrote for a pod's containers, not fsynced, are
- * made durable first (one syncfs of the store), then the pod's record in
- * one durable write.
+ * made durable first (an fsync each), then the pod's record in one durable
+ * write. started: the caller starts every container itself (a pod without
+ * init containers): the record says the pod was started in the same
+ * write, as runtime_pod_start() would.
  */
 int runtime_pod_add_containers(struct storage *s, const char *pod_id, char *const *init_ids,
-                               char *const *ids, struct berr **err);
+                               char *const *ids, bool started, struct berr **err);
 /* The directory kept for the pod's volumes: ROOT/pods/ID/volumes (malloc'd). */
 char *runtime_pod_volumes_dir(struct storage *s, const char *pod_id);
 

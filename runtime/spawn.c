@@ -32,18 +32,6 @@
 #include "util/ctx.h"
 #include "util/fs.h"
 
-struct place {
-        struct cgroup *cg;
-};
-
-static int
-place_in_cgroup(void *userdata, pid_t pid, struct berr **err)
-{
-        struct place *p = userdata;
-
-        return p->cg ? cgroup_enter(p->cg, pid, err) : 0;
-}
-
 static int
 spawn_builtin(const struct berth_ctx *ctx, const struct oci_config *c, pid_t *ret_pid,
               int *ret_console, struct berr **err)
@@ -54,7 +42,8 @@ spawn_builtin(const struct berth_ctx *ctx, const struct oci_config *c, pid_t *re
         struct executor_result res = {.pid = -1, .pidfd = -EBADF, .console_fd = -EBADF};
         /* the caller has put the container's standard files on 0, 1 and 2 */
         struct executor_opts o = {.stdio = {0, 1, 2}, .console = true};
-        struct place p = {0};
+        _cleanup_free_ int *cg_fds = NULL;
+        size_t n_cg_fds = 0;
         int r;
 
         if (asprintf(&seccomp_cache, "%s/seccomp", ctx->runroot) < 0)
@@ -68,16 +57,22 @@ spawn_builtin(const struct berth_ctx *ctx, const struct oci_config *c, pid_t *re
                 r = cgroup_limits_from_spec(c->resources, &lim, err);
                 if (r == 0)
                         r = cgroup_create(&sys, c->cgroups_path, &lim, &cg, err);
+                /* the container enters it itself: executor_opts.cgroup_fds */
+                if (r == 0)
+                        r = cgroup_enter_fds(cg, &cg_fds, &n_cg_fds, err);
                 if (r < 0) {
+                        if (cg)
+                                (void)cgroup_destroy(cg, NULL);
                         cgroup_system_done(&sys);
                         return r;
                 }
         }
-        p.cg = cg;
-        o.place = place_in_cgroup;
-        o.userdata = &p;
+        o.cgroup_fds = cg_fds;
+        o.n_cgroup_fds = n_cg_fds;
         o.cgroup_v2 = sys.mode == CGROUP_V2;
         r = executor_spawn(c, &o, &res, err);
+        for (size_t i = 0; i < n_cg_fds; i++)
+                (void)close(cg_fds[i]);
         cgroup_system_done(&sys);
         if (r < 0) {
                 if (cg)
