@@ -529,7 +529,9 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
         _cleanup_(storage_closep) struct storage *s = NULL;
         _cleanup_(berr_freep) struct berr *err = NULL;
         _cleanup_free_ char *id = NULL;
+        _cleanup_(json_decrefp) json_t *spec = NULL;
         struct storage_opts so = cmd_storage_opts(ctx);
+        struct runtime_starting *st = NULL;
         int r, code = 0;
         bool rm;
 
@@ -550,6 +552,9 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
         } else {
                 a.o.interactive = false; /* nothing attaches to it later */
         }
+        /* what the start needs of the bundle, without reading it back */
+        if (run)
+                a.o.ret_spec = &spec;
         if (storage_open(&so, &s, &err) < 0 || ensure_image(s, &a, &err) < 0 ||
             runtime_create(s, ctx, &a.o, &id, &err) < 0 ||
             (a.restart_max > 0 && runtime_set_restart_max(s, ctx, id, a.restart_max, &err) < 0)) {
@@ -566,7 +571,10 @@ create_or_run(struct berth_ctx *ctx, int argc, char **argv, bool run)
                 struct runtime_logs_opts lo = {
                         .follow = true, .tail = -1, .stop = forward_signals, .userdata = &at};
 
-                if (runtime_start(s, ctx, id, &err) < 0) {
+                r = runtime_start_begin(s, ctx, id, spec, &st, &err);
+                if (r > 0)
+                        r = runtime_start_finish(st, &err);
+                if (r < 0) {
                         fprintf(stderr, "Error: %s\n", err->msg);
                         code = exit_status_of(err);
                         if (rm)

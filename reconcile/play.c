@@ -397,7 +397,7 @@ struct made {
 
 static int
 create_container(struct play *p, const struct made *md, const struct kube_container *c, bool init,
-                 char **ret_id, struct berr **err)
+                 char **ret_id, json_t **ret_spec, struct berr **err)
 {
         const struct kube_pod_spec *spec = md->w->spec;
         _cleanup_(strv_freep) char **env = NULL, **warnings = NULL, **command = NULL, **args = NULL,
@@ -519,6 +519,7 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
         co.probes = probes;
         co.lifecycle = lifecycle;
         co.pod = &member;
+        co.ret_spec = ret_spec;
         return runtime_create(p->s, p->ctx, &co, ret_id, err);
 }
 
@@ -703,9 +704,11 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
                 size_t n = pass == 0 ? w->spec->n_init_containers : w->spec->n_containers;
 
                 for (size_t i = 0; i < n; i++) {
+                        _cleanup_(json_decrefp) json_t *spec = NULL;
                         char *cid = NULL;
 
-                        r = create_container(p, &md, &cs[i], pass == 0, &cid, err);
+                        r = create_container(p, &md, &cs[i], pass == 0, &cid, early ? &spec : NULL,
+                                             err);
                         if (r < 0) {
                                 (void)berr_wrap(err, "pod %s: %scontainer %s", w->name,
                                                 pass == 0 ? "init " : "", cs[i].name);
@@ -717,7 +720,7 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
                                 goto out;
                         }
                         if (early) {
-                                r = runtime_start_begin(p->s, p->ctx, cid, &starting[i], err);
+                                r = runtime_start_begin(p->s, p->ctx, cid, spec, &starting[i], err);
                                 if (r < 0) {
                                         (void)berr_wrap(err, "pod %s: container %s", w->name,
                                                         cs[i].name);

@@ -683,6 +683,8 @@ runtime_create(struct storage *s, const struct berth_ctx *ctx, const struct runt
                     : berr(err, ENOMEM, "record");
         if (r < 0)
                 goto fail;
+        if (o->ret_spec)
+                *o->ret_spec = TAKE_PTR(spec);
         *ret_id = TAKE_PTR(id);
         storage_image_clear(&img);
         return 0;

@@ -349,8 +349,8 @@ fail_to(int fd, const char *msg)
  */
 static _Noreturn void
 become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-               const struct container_paths *p, const char *monitor, char *const *extra,
-               int status_fd)
+               const json_t *spec, const struct container_paths *p, const char *monitor,
+               char *const *extra, int status_fd)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;
         char self[PATH_MAX], pidnum[16], outnum[16], errnum[16], statusnum[16], maxsize[32];
@@ -377,7 +377,7 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                         &out_fd, &err_fd);
         if (r < 0)
                 fail_to(status_fd, "set up the container's output");
-        if (container_spawn(s, ctx, rec, p, &pid, &console, &err) < 0)
+        if (container_spawn(s, ctx, rec, spec, p, &pid, &console, &err) < 0)
                 fail_to(status_fd, err && err->msg ? err->msg : "create the container");
         if (tty && console < 0) {
                 (void)kill(pid, SIGKILL);
@@ -463,7 +463,8 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
  */
 static int
 launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-               const struct container_paths *p, struct runtime_starting **ret, struct berr **err)
+               const json_t *spec, const struct container_paths *p, struct runtime_starting **ret,
+               struct berr **err)
 {
         _cleanup_free_ char *monitor = container_monitor_path();
         _cleanup_(strv_freep) char **extra = NULL;
@@ -493,7 +494,7 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                 (void)close(sp[0]);
                 if (storage_after_fork(s, &e) < 0)
                         fail_to(sp[1], e && e->msg ? e->msg : "open the store's lock");
-                become_monitor(s, ctx, rec, p, monitor, extra, sp[1]);
+                become_monitor(s, ctx, rec, spec, p, monitor, extra, sp[1]);
         }
         (void)close(sp[1]);
         st->pid = pid;
@@ -545,7 +546,7 @@ is_restarter(const json_t *rec)
 
 int
 runtime_start_begin(struct storage *s, const struct berth_ctx *ctx, const char *what,
-                    struct runtime_starting **ret, struct berr **err)
+                    const json_t *spec, struct runtime_starting **ret, struct berr **err)
 {
         _cleanup_(json_decrefp) json_t *rec = NULL;
         _cleanup_(container_paths_clear) struct container_paths p = {0};
@@ -600,14 +601,14 @@ runtime_start_begin(struct storage *s, const struct berth_ctx *ctx, const char *
                         json_object_update(rec, changes);
                 }
         }
-        return launch_monitor(s, ctx, rec, &p, ret, err);
+        return launch_monitor(s, ctx, rec, spec, &p, ret, err);
 }
 
 int
 runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what, struct berr **err)
 {
         struct runtime_starting *st = NULL;
-        int r = runtime_start_begin(s, ctx, what, &st, err);
+        int r = runtime_start_begin(s, ctx, what, NULL, &st, err);
 
         return r <= 0 ? r : runtime_start_finish(st, err);
 }

@@ -48,11 +48,12 @@ char *container_helper_path(const char *name, const char *env_name);
  * standard files as its own, and record it running (with us as its
  * monitor). With the spec's terminal, the container gets one of its own
  * instead and *ret_console is its master (else -1). The caller then
- * becomes berth-monitor.
+ * becomes berth-monitor. spec: the bundle's config.json already read (or
+ * as written), NULL to read it.
  */
 int container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-                    const struct container_paths *p, pid_t *ret_pid, int *ret_console,
-                    struct berr **err);
+                    const json_t *spec, const struct container_paths *p, pid_t *ret_pid,
+                    int *ret_console, struct berr **err);
 
 /*
  * The record of the container named or numbered what, its state brought

@@ -824,7 +824,7 @@ start_side_by_side(struct storage *s, const struct berth_ctx *ctx, const json_t 
 
                 if (!state || state_active(state))
                         continue;
-                r = runtime_start_begin(s, ctx, cid, &st[i], err);
+                r = runtime_start_begin(s, ctx, cid, NULL, &st[i], err);
                 if (r < 0)
                         break;
         }

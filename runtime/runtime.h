@@ -86,6 +86,12 @@ struct runtime_create_opts {
          */
         const struct runtime_pod_member *pod;
         bool interactive; /* attached: the caller's standard input (and terminal, with tty) */
+        /*
+         * Not NULL: the spec written to the bundle's config.json comes back
+         * here (a reference of the caller's), for runtime_start_begin(),
+         * which then does not read it back.
+         */
+        json_t **ret_spec;
 };
 
 /* ---------------------------------------------------------------- pods */
@@ -204,11 +210,13 @@ int runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *wh
  * container runs already (*ret NULL), or -errno. finish waits until the
  * monitor says the container runs and frees st (NULL: nothing to wait
  * for); 0, or -errno with the monitor's reason (err may be NULL). Each
- * begun start must be finished; the caller must be single-threaded.
+ * begun start must be finished; the caller must be single-threaded. spec:
+ * the bundle's config.json as runtime_create() wrote it (ret_spec), or
+ * NULL to read it.
  */
 struct runtime_starting;
 int runtime_start_begin(struct storage *s, const struct berth_ctx *ctx, const char *what,
-                        struct runtime_starting **ret, struct berr **err);
+                        const json_t *spec, struct runtime_starting **ret, struct berr **err);
 int runtime_start_finish(struct runtime_starting *st, struct berr **err);
 
 /*

@@ -353,11 +353,11 @@ undo_spawn(const struct berth_ctx *ctx, const struct container_paths *p, const c
 
 int
 container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-                const struct container_paths *p, pid_t *ret_pid, int *ret_console,
-                struct berr **err)
+                const json_t *given_spec, const struct container_paths *p, pid_t *ret_pid,
+                int *ret_console, struct berr **err)
 {
         _cleanup_close_ int console = -EBADF;
-        _cleanup_(json_decrefp) json_t *spec = NULL, *changes = NULL;
+        _cleanup_(json_decrefp) json_t *spec = json_incref((json_t *)given_spec), *changes = NULL;
         const char *id = json_string_value(json_object_get(rec, "id"));
         struct oci_config c = {0};
         struct timespec now;
@@ -366,7 +366,8 @@ container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t *re
         pid_t pid = -1;
         int r;
 
-        spec = json_load_file(p->config, JSON_REJECT_DUPLICATES, &je);
+        if (!spec)
+                spec = json_load_file(p->config, JSON_REJECT_DUPLICATES, &je);
         if (!spec)
                 return berr(err, 0, "%s:%d: %s", p->config, je.line, je.text);
         r = oci_config_read(spec, p->userdata, p->config, &c, err);
