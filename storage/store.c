@@ -289,13 +289,6 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         if (s->lock_fd < 0)
                 return berr(err, errno, "open %s/.lock", s->root);
 
-        s->conf = calloc(1, sizeof(*s->conf));
-        if (!s->conf)
-                return berr(err, ENOMEM, "registries.conf");
-        r = registries_conf_load(s->conf, "", err);
-        if (r < 0)
-                return r;
-
         r = store_lock(s, err);
         if (r < 0)
                 return r;
@@ -308,6 +301,27 @@ storage_open(const struct storage_opts *opts, struct storage **ret, struct berr 
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int
+store_registries(struct storage *s, struct berr **err)
+{
+        struct registries_conf *conf;
+        int r;
+
+        if (s->conf)
+                return 0;
+        conf = calloc(1, sizeof(*conf));
+        if (!conf)
+                return berr(err, ENOMEM, "registries.conf");
+        r = registries_conf_load(conf, "", err);
+        if (r < 0) {
+                registries_conf_clear(conf);
+                free(conf);
+                return r;
+        }
+        s->conf = conf;
         return 0;
 }
 

@@ -12,9 +12,9 @@ struct registries_conf;
 struct storage {
         struct storage_opts opts;
         char *root;
-        int root_fd; /* O_PATH of the root */
-        int lock_fd; /* ROOT/.lock, flock()ed for changes to image records */
-        struct registries_conf *conf;
+        int root_fd;                  /* O_PATH of the root */
+        int lock_fd;                  /* ROOT/.lock, flock()ed for changes to image records */
+        struct registries_conf *conf; /* NULL until a pull needs it: store_registries() */
         struct storage *shared; /* the shared layer store in use, or NULL (storage/shared.c) */
         /*
          * Of a shared store: the node's local store that opened it, whose
@@ -33,6 +33,12 @@ struct storage {
  * one, never a part.
  */
 int store_write_json(int dirfd, const char *name, const json_t *j, struct berr **err);
+/*
+ * s->conf: registries.conf and its .d files, read the first time a pull
+ * needs them (the commands that only use what the store holds do not);
+ * 0 or -errno.
+ */
+int store_registries(struct storage *s, struct berr **err);
 int store_write_file(int dirfd, const char *name, const void *buf, size_t len, struct berr **err);
 /* Read dirfd/name as JSON; -ENOENT when it does not exist. */
 int store_read_json(int dirfd, const char *name, json_t **ret, struct berr **err);

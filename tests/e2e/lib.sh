@@ -49,7 +49,13 @@ run_tests() {
 	for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E -- "${BERTH_TEST_ONLY:-.}"); do
 		T=$(mktemp -d)
 		log=$(mktemp)
-		(set -e; export T; "$t") >"$log" 2>&1
+		# a test stopped by set -e says which command stopped it
+		(
+			set -e
+			trap 'rc_=$?; [ $rc_ = 0 ] || echo "stopped (exit status $rc_) after: $BASH_COMMAND" >&2' EXIT
+			export T
+			"$t"
+		) >"$log" 2>&1
 		rc_=$?
 		# a suite's own cleanup after each test, passed or failed (mounts under $T)
 		if declare -F after_each_test >/dev/null; then
