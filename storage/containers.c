@@ -316,17 +316,26 @@ storage_containers_sync(struct storage *s, char *const *ids, struct berr **err)
         r = kind_dir(s, &containers, &fd, err);
         if (r < 0)
                 return r;
-        for (char *const *id = ids; *id; id++) {
-                _cleanup_close_ int cfd =
-                        openat(fd, *id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                _cleanup_close_ int rfd = -EBADF;
+        /*
+         * Every record's writeback started first: the file system then
+         * allocates them all in its running transaction, and the first
+         * fsync commits them together (one fsync after another would each
+         * commit the journal for one record's data).
+         */
+        for (int pass = 0; pass < 2; pass++)
+                for (char *const *id = ids; *id; id++) {
+                        _cleanup_close_ int cfd =
+                                openat(fd, *id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        _cleanup_close_ int rfd = -EBADF;
 
-                if (cfd < 0)
-                        return berr(err, errno, "open %s/containers/%s", s->root, *id);
-                rfd = openat(cfd, containers.file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                if (rfd < 0 || fsync(rfd) < 0 || fsync(cfd) < 0)
-                        return berr(err, errno, "flush %s/containers/%s", s->root, *id);
-        }
+                        if (cfd < 0)
+                                return berr(err, errno, "open %s/containers/%s", s->root, *id);
+                        rfd = openat(cfd, containers.file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                        if (rfd >= 0 && pass == 0)
+                                (void)sync_file_range(rfd, 0, 0, SYNC_FILE_RANGE_WRITE);
+                        else if (rfd < 0 || fsync(rfd) < 0 || fsync(cfd) < 0)
+                                return berr(err, errno, "flush %s/containers/%s", s->root, *id);
+                }
         if (fsync(fd) < 0)
                 return berr(err, errno, "flush %s/containers", s->root);
         return 0;
