@@ -44,6 +44,7 @@
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/digest.h"
+#include "util/fs.h"
 
 #define NETAVARK_CONFIG_DIR "netavark"
 /* netavark's output is a few hundred bytes; more than this is not netavark talking */
@@ -432,32 +433,10 @@ netavark_run_done(struct netavark_run *r)
 static int
 memfd_slurp(int fd, char **ret, size_t *ret_len)
 {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-        struct stat st;
-
-        if (fstat(fd, &st) < 0)
+        /* netavark's writes moved the offset we share with it */
+        if (lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
-        if ((uint64_t)st.st_size > NETAVARK_OUTPUT_MAX)
-                return -EFBIG;
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (len < (size_t)st.st_size) {
-                ssize_t n = pread(fd, buf + len, (size_t)st.st_size - len, (off_t)len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = len;
-        return 0;
+        return fs_read_all(fd, NETAVARK_OUTPUT_MAX, ret, ret_len);
 }
 
 /*
