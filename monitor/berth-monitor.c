@@ -1,11 +1,14 @@
 /*
  * berth-monitor: the small process that stays with a container once berth
- * has returned (conmon's job). berth forks, detaches the child (a session
- * of its own, a child subreaper), creates the container there and execs
- * this program, which inherits the container as its child and the read
+ * has returned (conmon's job). berth starts a child (sharing berth's
+ * memory until its exec: util/vmchild.h), detaches it (a session of its
+ * own, a child subreaper), creates the container there and execs this
+ * program, which inherits the container as its child and the read
  * ends of its output:
  *
- *   1. it says "P<pid>" on the status fd, so that berth can return,
+ *   1. with a terminal, it says "P<pid>" on the status fd once its attach
+ *      socket is there, so that berth can return (without one, the child
+ *      said it before the exec),
  *   2. writes the output to the log in the CRI format until the container
  *      exits and its pipes close, reaping whatever is re-parented to it,
  *   3. meanwhile runs the container's probes and hooks (probes.h): writes

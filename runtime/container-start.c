@@ -32,6 +32,7 @@
 #include "util/cleanup.h"
 #include "util/ctx.h"
 #include "util/strv.h"
+#include "util/vmchild.h"
 
 #define STATUS_MAX 4096
 
@@ -50,6 +51,8 @@ struct runtime_starting {
 #define STOP_FILE "stop-requested"
 #define READY_FILE "ready"
 #define PROBE_FILE "probe"
+/* the monitor's process runs all that creates the container: the stack a main thread gets */
+#define MONITOR_STACK (8UL << 20)
 
 static int __attribute__((format(printf, 2, 3))) pushf(char ***v, const char *fmt, ...)
 {
@@ -455,11 +458,38 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         }
 }
 
+/* What the monitor's process starts from: the caller's, in the caller's memory */
+struct monitor_start {
+        struct storage *s;
+        const struct berth_ctx *ctx;
+        const json_t *rec, *spec;
+        const struct container_paths *p;
+        const char *monitor;
+        char *const *extra;
+        int status_fd, other_fd;
+};
+
+static int
+monitor_main(void *arg)
+{
+        const struct monitor_start *a = arg;
+        _cleanup_(berr_freep) struct berr *e = NULL;
+        struct storage *s;
+
+        (void)close(a->other_fd);
+        s = storage_child_copy(a->s, &e);
+        if (!s)
+                fail_to(a->status_fd, e && e->msg ? e->msg : "open the store's lock");
+        become_monitor(s, a->ctx, a->rec, a->spec, a->p, a->monitor, a->extra, a->status_fd);
+}
+
 /*
- * Fork the monitor's process for rec; *ret says where to wait for it. The
- * child opens the store's lock anew (storage_after_fork): the monitors of a
- * pod's containers are started side by side, and each updates its record
- * under the lock while the others do.
+ * Start the monitor's process for rec; *ret says where to wait for it. It
+ * shares berth's memory until it becomes berth-monitor (util/vmchild.h):
+ * berth waits meanwhile, and neither copies the other's pages. It takes
+ * the store's lock through a file of its own (storage_child_copy): the
+ * monitors of a pod's containers update their records under the lock while
+ * the ones before them still run.
  */
 static int
 launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
@@ -469,6 +499,7 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         _cleanup_free_ char *monitor = container_monitor_path();
         _cleanup_(strv_freep) char **extra = NULL;
         _cleanup_free_ struct runtime_starting *st = calloc(1, sizeof(*st));
+        struct monitor_start a = {.s = s, .ctx = ctx, .rec = rec, .spec = spec, .p = p};
         int sp[2], r;
         pid_t pid;
 
@@ -476,27 +507,23 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                 return berr(err, ENOMEM, "monitor");
         if (access(monitor, X_OK) < 0)
                 return berr(err, errno, "the monitor %s", monitor);
-        /* before the fork: a record the monitor could not take fails here, with its reason */
+        /* before the child: a record the monitor could not take fails here, with its reason */
         r = monitor_options(rec, p, &extra, err);
         if (r < 0)
                 return r;
         if (pipe2(sp, O_CLOEXEC) < 0)
                 return berr(err, errno, "pipe");
-        pid = fork();
-        if (pid < 0) {
-                (void)close(sp[0]);
-                (void)close(sp[1]);
-                return berr(err, errno, "fork");
-        }
-        if (pid == 0) {
-                _cleanup_(berr_freep) struct berr *e = NULL;
-
-                (void)close(sp[0]);
-                if (storage_after_fork(s, &e) < 0)
-                        fail_to(sp[1], e && e->msg ? e->msg : "open the store's lock");
-                become_monitor(s, ctx, rec, spec, p, monitor, extra, sp[1]);
-        }
+        a.monitor = monitor;
+        a.extra = extra;
+        a.status_fd = sp[1];
+        a.other_fd = sp[0];
+        pid = vmchild_run(monitor_main, &a, 0, MONITOR_STACK);
         (void)close(sp[1]);
+        if (pid < 0) {
+                r = -errno;
+                (void)close(sp[0]);
+                return berr(err, -r, "start the monitor");
+        }
         st->pid = pid;
         st->status_fd = sp[0];
         st->monitor = TAKE_PTR(monitor);

@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -39,6 +38,7 @@
 #include "seccomp.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
+#include "util/vmchild.h"
 
 #define MSG_MAX 1024
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -480,35 +480,6 @@ vm_child_main(void *arg)
         executor_child(a->c, a->o, a->sync_fd, false);
 }
 
-/*
- * The child created sharing our memory, on a stack of its own; back here
- * once it has exec'd or exited (CLONE_VFORK).
- */
-static pid_t
-clone_vm(int flags, struct vm_child *a)
-{
-        char *stack = mmap(NULL, VM_CHILD_STACK, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        pid_t pid;
-        int e;
-
-        if (stack == MAP_FAILED)
-                return -1;
-        /* a guard page below it: an overflow faults instead of writing over our memory */
-        if (mprotect(stack, 4096, PROT_NONE) < 0) {
-                e = errno;
-                (void)munmap(stack, VM_CHILD_STACK);
-                errno = e;
-                return -1;
-        }
-        pid = clone(vm_child_main, stack + VM_CHILD_STACK, flags | CLONE_VM | CLONE_VFORK | SIGCHLD,
-                    a);
-        e = errno;
-        (void)munmap(stack, VM_CHILD_STACK);
-        errno = e;
-        return pid;
-}
-
 /* A message from the child; a file it passes along goes to *ret_fd (when not NULL) */
 static int
 read_msg_fd(int fd, char *buf, size_t size, int *ret_fd)
@@ -608,7 +579,7 @@ executor_spawn(const struct oci_config *c, const struct executor_opts *o,
         } else if (!o->place) {
                 struct vm_child a = {.c = c, .o = o, .sync_fd = sp[1], .parent_fd = sp[0]};
 
-                pid = clone_vm(flags, &a);
+                pid = vmchild_run(vm_child_main, &a, flags, VM_CHILD_STACK);
                 if (pid < 0) {
                         r = -errno;
                         (void)close(sp[1]);

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -45,6 +44,7 @@
 #include "util/ctx.h"
 #include "util/fs.h"
 #include "util/strv.h"
+#include "util/vmchild.h"
 
 static const char *const ns_names[] = {"net", "ipc", "uts", "pid"};
 
@@ -160,9 +160,10 @@ struct infra_spawn {
         pid_t parent; /* berth */
         const int *cg_fds;
         size_t n_cg_fds;
-        char *stack; /* the second's */
-        size_t stack_size;
 };
+
+/* the stack of each of the two: they make system calls only */
+#define INFRA_STACK (64UL * 1024)
 
 /* The second: berth-pause itself */
 static int
@@ -216,8 +217,7 @@ infra_setup(void *arg)
                 (void)close(fd);
         }
         /* berth-pause: re-parented to init once we exit (and PID 1 of a new PID ns) */
-        child = clone(infra_exec, a->stack + a->stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                      (void *)a);
+        child = vmchild_run(infra_exec, (void *)a, 0, INFRA_STACK);
         if (child < 0)
                 _exit(1);
         _exit(write(a->pid_fd, &child, sizeof(child)) == (ssize_t)sizeof(child) ? 0 : 1);
@@ -231,8 +231,6 @@ static int
 spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pid,
             struct berr **err)
 {
-        /* a stack for each of the two processes: they run one at a time, on their own */
-        const size_t stack_size = 64 * 1024;
         _cleanup_free_ char *pause = container_helper_path("berth-pause", "BERTH_PAUSE");
         bool new_pid = rec_bool(rec, "sharePid") && !rec_bool(rec, "hostPID");
         struct infra_spawn a = {
@@ -241,11 +239,9 @@ spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pi
                 .parent = getpid(),
                 .cg_fds = cg_fds,
                 .n_cg_fds = n_cg_fds,
-                .stack_size = stack_size,
         };
         int pfd[2], st;
         pid_t pid, got = -1;
-        char *stacks;
 
         if (!pause)
                 return berr(err, ENOMEM, "berth-pause");
@@ -258,24 +254,15 @@ spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pi
                 a.flags &= ~CLONE_NEWIPC;
         if (new_pid)
                 a.flags |= CLONE_NEWPID;
-        stacks = mmap(NULL, 2 * stack_size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (stacks == MAP_FAILED)
-                return berr(err, errno, "a stack for berth-pause");
-        a.stack = stacks + stack_size;
-        if (pipe2(pfd, O_CLOEXEC) < 0) {
-                int e = errno;
-                (void)munmap(stacks, 2 * stack_size);
-                return berr(err, e, "pipe");
-        }
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return berr(err, errno, "pipe");
         a.pid_fd = pfd[1];
         /* back here once the first has exited: berth-pause runs by then, or failed */
-        pid = clone(infra_setup, stacks + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        pid = vmchild_run(infra_setup, &a, 0, INFRA_STACK);
         if (pid < 0) {
                 int e = errno;
                 (void)close(pfd[0]);
                 (void)close(pfd[1]);
-                (void)munmap(stacks, 2 * stack_size);
                 return berr(err, e, "start the pod's sandbox");
         }
         (void)close(pfd[1]);
@@ -284,7 +271,6 @@ spawn_infra(const json_t *rec, const int *cg_fds, size_t n_cg_fds, pid_t *ret_pi
         (void)close(pfd[0]);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
-        (void)munmap(stacks, 2 * stack_size);
         if (got <= 0)
                 return berr(err, EIO, "start the pod's sandbox (new namespaces for it)");
         *ret_pid = got;

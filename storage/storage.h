@@ -80,6 +80,13 @@ struct storage *storage_close(struct storage *s);
  * parent's would hold the lock whenever the parent does.
  */
 int storage_after_fork(struct storage *s, struct berr **err);
+/*
+ * For a child that shares our memory (util/vmchild.h) and goes on using
+ * the store: a copy of s with a lock file of its own, s left as it is. The
+ * copy shares s's strings and is never closed: the child ends in exec or
+ * _exit. NULL with *err.
+ */
+struct storage *storage_child_copy(const struct storage *s, struct berr **err);
 
 static inline void
 storage_closep(struct storage **s)

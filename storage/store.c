@@ -341,6 +341,43 @@ storage_after_fork(struct storage *s, struct berr **err)
         return s->shared ? storage_after_fork(s->shared, err) : 0;
 }
 
+static struct storage *
+copy_unlocked(const struct storage *s)
+{
+        struct storage *c = malloc(sizeof(*c));
+
+        if (!c)
+                return NULL;
+        *c = *s;
+        c->lock_fd = -1;
+        if (s->shared) {
+                c->shared = copy_unlocked(s->shared);
+                if (!c->shared) {
+                        free(c);
+                        return NULL;
+                }
+                c->shared->node = c;
+        }
+        return c;
+}
+
+struct storage *
+storage_child_copy(const struct storage *s, struct berr **err)
+{
+        struct storage *c = copy_unlocked(s);
+
+        if (!c) {
+                (void)berr(err, ENOMEM, "store");
+                return NULL;
+        }
+        if (storage_after_fork(c, err) < 0) {
+                free(c->shared);
+                free(c);
+                return NULL;
+        }
+        return c;
+}
+
 struct storage *
 storage_close(struct storage *s)
 {
