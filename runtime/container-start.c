@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,11 +37,23 @@
 
 #define STATUS_MAX 4096
 
-/* A start under way: the monitor (our child until we exit), and its status pipe */
+/*
+ * A start under way: the monitor's process (our child until we exit), its
+ * status pipe, and what it starts from, kept until it has exec'd.
+ */
 struct runtime_starting {
-        pid_t pid;
+        pid_t pid;     /* once the thread that starts it has been joined */
+        int errnum;    /* why it could not be started (pid < 0) */
         int status_fd; /* where the monitor says "P<pid>" or "E<message>" */
-        char *monitor; /* its executable, for messages */
+        int write_fd;  /* the pipe's other end, for the monitor */
+        char *monitor; /* its executable */
+        pthread_t thread;
+        bool threaded;
+        struct storage *s;
+        const struct berth_ctx *ctx;
+        json_t *rec, *spec;
+        struct container_paths p;
+        char **extra; /* the record's options for berth-monitor */
 };
 
 /*
@@ -53,6 +66,8 @@ struct runtime_starting {
 #define PROBE_FILE "probe"
 /* the monitor's process runs all that creates the container: the stack a main thread gets */
 #define MONITOR_STACK (8UL << 20)
+/* the thread that starts it only waits for it (room for a sanitizer's frames too) */
+#define THREAD_STACK (256UL << 10)
 
 static int __attribute__((format(printf, 2, 3))) pushf(char ***v, const char *fmt, ...)
 {
@@ -393,6 +408,8 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
                 fail_to(status_fd, "set up the monitor");
+        /* berth-monitor keeps what it is handed below, and nothing our caller left open */
+        (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (fcntl(out_fd, F_SETFD, 0) < 0 || (err_fd >= 0 && fcntl(err_fd, F_SETFD, 0) < 0) ||
             (tty && fcntl(status_fd, F_SETFD, 0) < 0))
                 fail_to(status_fd, "set up the monitor");
@@ -458,77 +475,112 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         }
 }
 
-/* What the monitor's process starts from: the caller's, in the caller's memory */
-struct monitor_start {
-        struct storage *s;
-        const struct berth_ctx *ctx;
-        const json_t *rec, *spec;
-        const struct container_paths *p;
-        const char *monitor;
-        char *const *extra;
-        int status_fd, other_fd;
-};
-
 static int
 monitor_main(void *arg)
 {
-        const struct monitor_start *a = arg;
+        const struct runtime_starting *st = arg;
         _cleanup_(berr_freep) struct berr *e = NULL;
         struct storage *s;
 
-        (void)close(a->other_fd);
-        s = storage_child_copy(a->s, &e);
+        (void)close(st->status_fd);
+        s = storage_child_copy(st->s, &e);
         if (!s)
-                fail_to(a->status_fd, e && e->msg ? e->msg : "open the store's lock");
-        become_monitor(s, a->ctx, a->rec, a->spec, a->p, a->monitor, a->extra, a->status_fd);
+                fail_to(st->write_fd, e && e->msg ? e->msg : "open the store's lock");
+        become_monitor(s, st->ctx, st->rec, st->spec, &st->p, st->monitor, st->extra, st->write_fd);
+}
+
+static void *
+monitor_thread(void *arg)
+{
+        struct runtime_starting *st = arg;
+
+        st->pid = vmchild_run(monitor_main, st, 0, MONITOR_STACK);
+        st->errnum = st->pid < 0 ? errno : 0;
+        return NULL;
+}
+
+static void
+starting_free(struct runtime_starting *st)
+{
+        if (st->status_fd >= 0)
+                (void)close(st->status_fd);
+        if (st->write_fd >= 0)
+                (void)close(st->write_fd);
+        free(st->monitor);
+        json_decref(st->rec);
+        json_decref(st->spec);
+        container_paths_clear(&st->p);
+        strv_free(st->extra);
+        free(st);
 }
 
 /*
- * Start the monitor's process for rec; *ret says where to wait for it. It
- * shares berth's memory until it becomes berth-monitor (util/vmchild.h):
- * berth waits meanwhile, and neither copies the other's pages. It takes
- * the store's lock through a file of its own (storage_child_copy): the
- * monitors of a pod's containers update their records under the lock while
- * the ones before them still run.
+ * Start the monitor's process for rec (p is taken over); *ret says where
+ * to wait for it. It shares berth's memory until it becomes berth-monitor
+ * (util/vmchild.h): neither copies the other's pages. A thread of ours
+ * waits for it meanwhile, so that the caller goes on (with the next
+ * container, made while this one starts); the process is what the thread
+ * does, on its own stack, with its own files, signal mask and session,
+ * and with the thread's share of the heap. It takes the store's lock
+ * through a file of its own (storage_child_copy): the monitors of a pod's
+ * containers update their records under the lock side by side. When no
+ * thread can be had, the start is done here, and the caller waits.
  */
 static int
 launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
-               const json_t *spec, const struct container_paths *p, struct runtime_starting **ret,
+               const json_t *spec, struct container_paths *p, struct runtime_starting **ret,
                struct berr **err)
 {
-        _cleanup_free_ char *monitor = container_monitor_path();
-        _cleanup_(strv_freep) char **extra = NULL;
-        _cleanup_free_ struct runtime_starting *st = calloc(1, sizeof(*st));
-        struct monitor_start a = {.s = s, .ctx = ctx, .rec = rec, .spec = spec, .p = p};
+        struct runtime_starting *st = calloc(1, sizeof(*st));
+        pthread_attr_t attr;
+        sigset_t all, old;
         int sp[2], r;
-        pid_t pid;
 
-        if (!monitor || !st)
+        if (!st)
                 return berr(err, ENOMEM, "monitor");
-        if (access(monitor, X_OK) < 0)
-                return berr(err, errno, "the monitor %s", monitor);
-        /* before the child: a record the monitor could not take fails here, with its reason */
-        r = monitor_options(rec, p, &extra, err);
-        if (r < 0)
-                return r;
-        if (pipe2(sp, O_CLOEXEC) < 0)
-                return berr(err, errno, "pipe");
-        a.monitor = monitor;
-        a.extra = extra;
-        a.status_fd = sp[1];
-        a.other_fd = sp[0];
-        pid = vmchild_run(monitor_main, &a, 0, MONITOR_STACK);
-        (void)close(sp[1]);
-        if (pid < 0) {
-                r = -errno;
-                (void)close(sp[0]);
-                return berr(err, -r, "start the monitor");
+        st->status_fd = st->write_fd = -1;
+        st->s = s;
+        st->ctx = ctx;
+        st->rec = json_incref((json_t *)rec);
+        st->spec = json_incref((json_t *)spec);
+        st->p = *p;
+        memset(p, 0, sizeof(*p));
+        st->monitor = container_monitor_path();
+        if (!st->monitor) {
+                r = berr(err, ENOMEM, "monitor");
+                goto fail;
         }
-        st->pid = pid;
+        if (access(st->monitor, X_OK) < 0) {
+                r = berr(err, errno, "the monitor %s", st->monitor);
+                goto fail;
+        }
+        /* before the child: a record the monitor could not take fails here, with its reason */
+        r = monitor_options(rec, &st->p, &st->extra, err);
+        if (r < 0)
+                goto fail;
+        if (pipe2(sp, O_CLOEXEC) < 0) {
+                r = berr(err, errno, "pipe");
+                goto fail;
+        }
         st->status_fd = sp[0];
-        st->monitor = TAKE_PTR(monitor);
-        *ret = TAKE_PTR(st);
+        st->write_fd = sp[1];
+        /* no signal of ours goes to the thread, nor to the child through it */
+        sigfillset(&all);
+        st->threaded = pthread_attr_init(&attr) == 0;
+        if (st->threaded) {
+                (void)pthread_attr_setstacksize(&attr, THREAD_STACK);
+                (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+                st->threaded = pthread_create(&st->thread, &attr, monitor_thread, st) == 0;
+                (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+                (void)pthread_attr_destroy(&attr);
+        }
+        if (!st->threaded)
+                (void)monitor_thread(st);
+        *ret = st;
         return 1;
+fail:
+        starting_free(st);
+        return r;
 }
 
 int
@@ -540,6 +592,16 @@ runtime_start_finish(struct runtime_starting *st, struct berr **err)
 
         if (!st)
                 return 0;
+        if (st->threaded)
+                (void)pthread_join(st->thread, NULL);
+        /* the child has its end, or has ended: ours goes, so that its end is the pipe's */
+        (void)close(st->write_fd);
+        st->write_fd = -1;
+        if (st->pid < 0) {
+                r = berr(err, st->errnum, "start the monitor");
+                starting_free(st);
+                return r;
+        }
         /*
          * "P<pid>" comes in one write: enough (the monitor may still be on
          * its way to berth-monitor). An error comes in two, then the end.
@@ -548,7 +610,6 @@ runtime_start_finish(struct runtime_starting *st, struct berr **err)
                ((n = read(st->status_fd, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0 ||
                 (n < 0 && errno == EINTR)))
                 got += n > 0 ? n : 0;
-        (void)close(st->status_fd);
         msg[got] = '\0';
         /* the monitor is our child until we exit: one that failed goes now */
         (void)waitpid(st->pid, NULL, WNOHANG);
@@ -558,8 +619,7 @@ runtime_start_finish(struct runtime_starting *st, struct berr **err)
                 r = berr(err, 0, "%s", msg + 1);
         else
                 r = berr(err, EIO, "the monitor %s did not start the container", st->monitor);
-        free(st->monitor);
-        free(st);
+        starting_free(st);
         return r;
 }
 

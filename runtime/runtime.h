@@ -204,17 +204,18 @@ int runtime_create(struct storage *s, const struct berth_ctx *ctx,
 int runtime_start(struct storage *s, const struct berth_ctx *ctx, const char *what,
                   struct berr **err);
 /*
- * runtime_start() in two halves: begin starts the container's monitor,
- * which creates and records the container while the caller waits (it
- * shares the caller's memory until it execs berth-monitor:
- * util/vmchild.h), and returns 1 with *ret, or 0 when the container runs
- * already (*ret NULL), or -errno. finish reads what the monitor says (with
- * a terminal, berth-monitor says it once its attach socket is there) and
- * frees st (NULL: nothing to wait for); 0, or -errno with the monitor's
- * reason (err may be NULL). Each
- * begun start must be finished; the caller must be single-threaded. spec:
- * the bundle's config.json as runtime_create() wrote it (ret_spec), or
- * NULL to read it.
+ * runtime_start() in two halves, so that the caller goes on (with the next
+ * container's creation, or its start) while the container starts: begin
+ * starts the container's monitor, which creates and records the container
+ * in a process that shares the caller's memory until it execs
+ * berth-monitor (util/vmchild.h), from a thread of its own; it returns 1
+ * with *ret, or 0 when the container runs already (*ret NULL), or -errno.
+ * finish waits until the monitor says the container runs (with a terminal,
+ * berth-monitor says it once its attach socket is there) and frees st
+ * (NULL: nothing to wait for); 0, or -errno with the monitor's reason (err
+ * may be NULL). Each begun start must be finished before the caller
+ * exits, or forks. spec: the bundle's config.json as runtime_create()
+ * wrote it (ret_spec), or NULL to read it; st keeps a reference to it.
  */
 struct runtime_starting;
 int runtime_start_begin(struct storage *s, const struct berth_ctx *ctx, const char *what,
