@@ -479,8 +479,12 @@ sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
                             "infraStart", (json_int_t)container_pid_start(pid));
         if (!changes)
                 return berr(err, ENOMEM, "pod");
-        /* recorded at once, so that whatever fails next can undo it (as can the next command) */
-        r = storage_pod_update(s, id, changes, false, err);
+        /*
+         * Recorded at once when the network comes next, so that a failure
+         * there can undo it (as can the next command); else with the rest,
+         * below: until then the infra cgroup finds berth-pause.
+         */
+        r = own_network(rec) ? storage_pod_update(s, id, changes, false, err) : 0;
         if (r == 0)
                 r = ns_mount(ctx, rec, pid, err);
         if (r == 0 && own_network(rec)) {
@@ -501,6 +505,9 @@ sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
                                         rec_bool(rec, "hostNetwork"), err);
         if (r == 0) {
                 json_t *more = json_pack("{s:s, s:s}", "ip", net.ip, "gateway", net.gateway);
+
+                if (more && !own_network(rec))
+                        (void)json_object_update(more, changes);
                 r = more ? storage_pod_update(s, id, more, false, err) : berr(err, ENOMEM, "pod");
                 json_decref(more);
         }
@@ -534,6 +541,7 @@ runtime_pod_create(struct storage *s, const struct berth_ctx *ctx, const struct 
         _cleanup_(json_decrefp) json_t *rec = NULL, *now = NULL;
         _cleanup_free_ char *id = NULL, *cgpath = NULL;
         json_t *ports, *aliases;
+        char new_id[65];
         int r;
 
         if (!o->name || !o->name[0])
@@ -574,26 +582,17 @@ runtime_pod_create(struct storage *s, const struct berth_ctx *ctx, const struct 
         json_object_set_new(rec, "creatorPid", json_integer(getpid()));
         json_object_set_new(rec, "creatorStart",
                             json_integer((json_int_t)container_pid_start(getpid())));
+        /* the cgroup named in the first write: what a crash leaves, the next command removes */
+        r = storage_new_id(new_id, err);
+        if (r < 0)
+                return r;
+        if (asprintf(&cgpath, "/berth/pod-%s", new_id) < 0)
+                return berr(err, ENOMEM, "pod");
+        json_object_set_new(rec, "id", json_string(new_id));
+        json_object_set_new(rec, "cgroupParent", json_string(cgpath));
         r = storage_pod_create(s, rec, &id, err);
         if (r < 0)
                 return r;
-        if (asprintf(&cgpath, "/berth/pod-%s", id) < 0) {
-                r = berr(err, ENOMEM, "pod");
-                goto fail;
-        }
-        json_object_set_new(rec, "id", json_string(id));
-        json_object_set_new(rec, "cgroupParent", json_string(cgpath));
-        {
-                /*
-                 * No fsync: the rename keeps the record whole through a kill -9, and a
-                 * power loss takes the cgroups (cgroupfs lives in memory) with it.
-                 */
-                json_t *c = json_pack("{s:s}", "cgroupParent", cgpath);
-                r = c ? storage_pod_update(s, id, c, false, err) : berr(err, ENOMEM, "pod");
-                json_decref(c);
-                if (r < 0)
-                        goto fail;
-        }
         /* the pod's cgroup with its limits (its containers' cgroups go below it) */
         if (o->memory_limit > 0 || o->cpu_limit_millis > 0) {
                 struct cgroup_system sys = {0};

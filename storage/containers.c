@@ -203,6 +203,18 @@ record_fd(struct storage *s, const struct kind *k, const char *id, int *ret, str
         return 0;
 }
 
+int
+storage_new_id(char out[ID_HEX + 1], struct berr **err)
+{
+        unsigned char raw[ID_HEX / 2];
+
+        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+                return berr(err, errno, "make an ID");
+        for (size_t i = 0; i < sizeof(raw); i++)
+                snprintf(out + 2 * i, 3, "%02x", raw[i]);
+        return 0;
+}
+
 static int
 record_create(struct storage *s, const struct kind *k, json_t *rec, char **ret_id,
               struct berr **err)
@@ -210,7 +222,7 @@ record_create(struct storage *s, const struct kind *k, json_t *rec, char **ret_i
         _cleanup_close_ int fd = -EBADF, cfd = -EBADF;
         _cleanup_(json_decrefp) json_t *all = NULL;
         const char *name = json_string_value(json_object_get(rec, "name"));
-        unsigned char raw[ID_HEX / 2];
+        const char *given = json_string_value(json_object_get(rec, "id"));
         char id[ID_HEX + 1];
         struct timespec now;
         json_t *c;
@@ -219,10 +231,12 @@ record_create(struct storage *s, const struct kind *k, json_t *rec, char **ret_i
 
         if (!name)
                 return berr(err, EINVAL, "%s record without a name", k->what);
-        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-                return berr(err, errno, "make a %s ID", k->what);
-        for (i = 0; i < sizeof(raw); i++)
-                snprintf(id + 2 * i, 3, "%02x", raw[i]);
+        if (given && !is_id(given))
+                return berr(err, EINVAL, "%s: not a %s ID", given, k->what);
+        if (given)
+                memcpy(id, given, sizeof(id));
+        else if ((r = storage_new_id(id, err)) < 0)
+                return r;
         r = kind_dir(s, k, &fd, err);
         if (r < 0)
                 return r;

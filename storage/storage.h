@@ -226,8 +226,15 @@ int storage_logout(const struct storage_opts *opts, const char *registry, struct
 int storage_containers(struct storage *s, json_t **ret, struct berr **err);
 /* A container by name, ID or unique ID prefix. */
 int storage_container_find(struct storage *s, const char *what, json_t **ret, struct berr **err);
-/* Create the record rec (its "name" must be free) and the directories; returns the ID. */
+/*
+ * Create the record rec (its "name" must be free) and the directories;
+ * returns the ID: rec's "id" when it has one (from storage_new_id(), for
+ * a record that names things after its ID from its first write), else a
+ * new one.
+ */
 int storage_container_create(struct storage *s, json_t *rec, char **ret_id, struct berr **err);
+/* A new random record ID, 64 hex digits. */
+int storage_new_id(char out[65], struct berr **err);
 /*
  * Merge changes into the record of id, under the store lock; durable: on
  * the disk before returning (else atomic for readers only: run states).

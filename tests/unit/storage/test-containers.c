@@ -161,10 +161,51 @@ test_container_leftovers(void)
         fixture_close(&f);
 }
 
+/* An ID chosen before the create (storage_new_id) is the record's; one that is not an ID is
+ * refused. */
+static void
+test_given_id(void)
+{
+        struct fixture f = {0};
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = NULL, *other = NULL;
+        char chosen[65] = "", dir[100];
+        json_t *rec = NULL, *bad = json_pack("{s:s, s:s}", "name", "b", "id", "../x"),
+               *found = NULL;
+
+        check(fixture_open(&f));
+        check(storage_new_id(chosen, &err) == 0);
+        check(strlen(chosen) == 64 && strspn(chosen, "0123456789abcdef") == 64);
+        rec = json_pack("{s:s, s:s}", "name", "p", "id", chosen);
+        if (!f.s || !rec || !bad) {
+                json_decref(rec);
+                json_decref(bad);
+                fixture_close(&f);
+                return;
+        }
+        check(storage_pod_create(f.s, rec, &id, &err) == 0);
+        check_str(id, chosen);
+        snprintf(dir, sizeof(dir), "pods/%s/pod.json", chosen);
+        check(exists(&f, dir));
+        check(storage_pod_find(f.s, "p", &found, &err) == 0);
+        check_str(json_string_value(json_object_get(found, "id")), chosen);
+        berr_free(err);
+        err = NULL;
+        check(storage_pod_create(f.s, bad, &other, &err) == -EINVAL);
+        check(other == NULL);
+        check(err && strstr(err->msg, "not a pod ID"));
+        json_decref(found);
+        json_decref(rec);
+        json_decref(bad);
+        berr_free(err);
+        fixture_close(&f);
+}
+
 int
 main(void)
 {
         RUN(test_pod_leftovers);
         RUN(test_container_leftovers);
+        RUN(test_given_id);
         return check_done();
 }
