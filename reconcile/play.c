@@ -393,6 +393,7 @@ struct made {
         const char *pod_id, *pod_name, *pod_ip;
         const struct want *w;
         const struct podvolumes *pv;
+        struct runtime_create_memo *memo; /* shared by the pod's containers */
 };
 
 static int
@@ -520,6 +521,7 @@ create_container(struct play *p, const struct made *md, const struct kube_contai
         co.lifecycle = lifecycle;
         co.pod = &member;
         co.ret_spec = ret_spec;
+        co.memo = md->memo;
         return runtime_create(p->s, p->ctx, &co, ret_id, err);
 }
 
@@ -637,7 +639,8 @@ make_pod(struct play *p, const struct want *w, json_t *report, struct berr **err
         bool early = false;
         struct runtime_pod_opts po;
         struct podvolumes_opts vo = {0};
-        struct made md = {.w = w};
+        _cleanup_(runtime_create_memo_clear) struct runtime_create_memo memo = {0};
+        struct made md = {.w = w, .memo = &memo};
         int r;
 
         if (!ctrs || !inits) {

@@ -392,6 +392,51 @@ pod_spec(const struct build *b, struct spec_opts *so, struct spec_mount **ret_mo
         return 0;
 }
 
+void
+runtime_create_memo_clear(struct runtime_create_memo *m)
+{
+        free(m->caps);
+        json_decref(m->profile);
+        *m = (struct runtime_create_memo){0};
+}
+
+/* The default seccomp profile for caps: memo's when it was made for the same ones */
+static int
+default_profile(struct runtime_create_memo *memo, const char *const *caps, size_t n_caps,
+                json_t **ret, struct berr **err)
+{
+        _cleanup_free_ char *key = NULL;
+        size_t len = 1;
+        char *w;
+        int r;
+
+        for (size_t i = 0; i < n_caps; i++)
+                len += (caps[i] ? strlen(caps[i]) : 0) + 1;
+        key = w = malloc(len);
+        if (!key)
+                return berr(err, ENOMEM, "seccomp");
+        for (size_t i = 0; i < n_caps; i++) {
+                size_t n = caps[i] ? strlen(caps[i]) : 0;
+
+                if (n)
+                        memcpy(w, caps[i], n);
+                w[n] = ',';
+                w += n + 1;
+        }
+        *w = '\0';
+        if (memo && memo->profile && strcmp(memo->caps, key) == 0) {
+                *ret = json_incref(memo->profile);
+                return 0;
+        }
+        r = seccomp_profile_default(caps, n_caps, ret, err);
+        if (r < 0 || !memo)
+                return r;
+        runtime_create_memo_clear(memo);
+        memo->caps = TAKE_PTR(key);
+        memo->profile = json_incref(*ret);
+        return 0;
+}
+
 static int
 build_spec(const struct build *b, json_t **ret, struct berr **err)
 {
@@ -510,7 +555,7 @@ build_spec(const struct build *b, json_t **ret, struct berr **err)
                 if (b->seccomp_file)
                         profile = json_incref(b->seccomp_file);
                 else
-                        r = seccomp_profile_default(caps, n_caps, &profile, err);
+                        r = default_profile(o->memo, caps, n_caps, &profile, err);
                 if (r < 0)
                         return r;
                 json_object_set_new(json_object_get(spec, "linux"), "seccomp", profile);

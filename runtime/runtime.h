@@ -92,7 +92,21 @@ struct runtime_create_opts {
          * which then does not read it back.
          */
         json_t **ret_spec;
+        /* Not NULL: what this create may share with the caller's other creates */
+        struct runtime_create_memo *memo;
 };
+
+/*
+ * What the creates of one command share: the default seccomp profile made
+ * for a set of capabilities (a pod's containers mostly have the same one),
+ * handed to each spec by reference. Zeroed to start; cleared by
+ * runtime_create_memo_clear().
+ */
+struct runtime_create_memo {
+        char *caps; /* the capabilities the profile was made for, joined by ',' */
+        json_t *profile;
+};
+void runtime_create_memo_clear(struct runtime_create_memo *m);
 
 /* ---------------------------------------------------------------- pods */
 

@@ -1069,13 +1069,13 @@ spec:
         drop: [CHOWN]
   - name: nocaps
     image: $IMG
-    command: [sh, -c, 'grep -E "^(CapEff|NoNewPrivs):" /proc/self/status; $LOOP']
+    command: [sh, -c, 'chroot / true; grep -E "^(CapEff|NoNewPrivs):" /proc/self/status; $LOOP']
     securityContext:
       capabilities:
         drop: [ALL]
   - name: plain
     image: $IMG
-    command: [sh, -c, 'id; grep -E "^(CapEff|NoNewPrivs):" /proc/self/status; $LOOP']
+    command: [sh, -c, 'chroot / true && echo chroot-ok; id; grep -E "^(CapEff|NoNewPrivs):" /proc/self/status; $LOOP']
   volumes:
   - {name: tmp, emptyDir: {}}
 EOF
@@ -1096,10 +1096,27 @@ EOF
 	expect_grep '^CapEff:	00000000800415fa$' "$T/out"
 	expect_grep '^NoNewPrivs:	1$' "$T/out"
 	wait_for logs_have sec-nocaps NoNewPrivs
-	b logs sec-nocaps >"$T/out"
+	b logs sec-nocaps >"$T/out" 2>&1
 	expect_grep '^CapEff:	0000000000000000$' "$T/out"
+	# each container's seccomp profile is made for its own capabilities:
+	# without SYS_CHROOT the profile refuses chroot(2) (EPERM), with it the
+	# call is allowed (sec-plain, next)
+	expect_grep 'chroot.*Operation not permitted' "$T/out"
+	"$BERTH_PYTHON" - "$T/store" "$(b ps -a --format json)" >"$T/out" <<'PY'
+import json, sys
+store, ps = sys.argv[1], json.loads(sys.argv[2])
+for c in ps:
+    if c["Names"][0] in ("sec-nocaps", "sec-plain"):
+        spec = json.load(open(f"{store}/containers/{c['Id']}/userdata/config.json"))
+        rules = spec["linux"]["seccomp"]["syscalls"]
+        acts = {r["action"] for r in rules if "chroot" in r["names"]}
+        print(c["Names"][0], " ".join(sorted(acts)))
+PY
+	expect_grep '^sec-nocaps SCMP_ACT_ERRNO$' "$T/out"
+	expect_grep '^sec-plain SCMP_ACT_ALLOW$' "$T/out"
 	wait_for logs_have sec-plain NoNewPrivs
-	b logs sec-plain >"$T/out"
+	b logs sec-plain >"$T/out" 2>&1
+	expect_grep '^chroot-ok$' "$T/out"
 	expect_grep '^uid=0(root) gid=0(root)' "$T/out"
 	expect_grep '^CapEff:	00000000800405fb$' "$T/out"
 	expect_grep '^NoNewPrivs:	0$' "$T/out"
