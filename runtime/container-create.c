@@ -410,6 +410,8 @@ default_profile(struct runtime_create_memo *memo, const char *const *caps, size_
         char *w;
         int r;
 
+        if (!memo)
+                return seccomp_profile_default(caps, n_caps, ret, err);
         for (size_t i = 0; i < n_caps; i++)
                 len += (caps[i] ? strlen(caps[i]) : 0) + 1;
         key = w = malloc(len);
@@ -424,12 +426,12 @@ default_profile(struct runtime_create_memo *memo, const char *const *caps, size_
                 w += n + 1;
         }
         *w = '\0';
-        if (memo && memo->profile && strcmp(memo->caps, key) == 0) {
+        if (memo->profile && strcmp(memo->caps, key) == 0) {
                 *ret = json_incref(memo->profile);
                 return 0;
         }
         r = seccomp_profile_default(caps, n_caps, ret, err);
-        if (r < 0 || !memo)
+        if (r < 0)
                 return r;
         runtime_create_memo_clear(memo);
         memo->caps = TAKE_PTR(key);

@@ -459,6 +459,7 @@ sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
         _cleanup_free_ char *dir = ns_dir(ctx, id), *netns = NULL, *etc = NULL, *hosts = NULL;
         _cleanup_free_ struct network_port *ports = NULL;
         struct network_result net = {0};
+        bool own = own_network(rec);
         _cleanup_free_ int *cg_fds = NULL;
         size_t n_cg_fds = 0;
         pid_t pid = -1;
@@ -484,10 +485,10 @@ sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
          * there can undo it (as can the next command); else with the rest,
          * below: until then the infra cgroup finds berth-pause.
          */
-        r = own_network(rec) ? storage_pod_update(s, id, changes, false, err) : 0;
+        r = own ? storage_pod_update(s, id, changes, false, err) : 0;
         if (r == 0)
                 r = ns_mount(ctx, rec, pid, err);
-        if (r == 0 && own_network(rec)) {
+        if (r == 0 && own) {
                 struct network_attach a;
 
                 if (asprintf(&netns, "%s/net", dir) < 0 ||
@@ -506,7 +507,7 @@ sandbox_start(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
         if (r == 0) {
                 json_t *more = json_pack("{s:s, s:s}", "ip", net.ip, "gateway", net.gateway);
 
-                if (more && !own_network(rec))
+                if (more && !own)
                         (void)json_object_update(more, changes);
                 r = more ? storage_pod_update(s, id, more, false, err) : berr(err, ENOMEM, "pod");
                 json_decref(more);
