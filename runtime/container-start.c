@@ -47,6 +47,7 @@ struct runtime_starting {
         int status_fd; /* where the monitor says "P<pid>" or "E<message>" */
         int write_fd;  /* the pipe's other end, for the monitor */
         char *monitor; /* its executable */
+        pid_t parent;  /* berth: the monitor's process dies with it until it execs */
         pthread_t thread;
         bool threaded;
         struct storage *s;
@@ -363,12 +364,14 @@ fail_to(int fd, const char *msg)
  * child and the subreaper flag). "P<pid>" on the status pipe says the
  * container runs: said here, once it is recorded, so that berth goes on
  * while berth-monitor starts; with a terminal berth-monitor says it, once
- * its attach socket is there for the caller.
+ * its attach socket is there for the caller. Until the exec it dies with
+ * berth (parent): a berth killed -9 leaves no container still being made
+ * behind it, to be recorded after the next command has cleaned up.
  */
 static _Noreturn void
 become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec,
                const json_t *spec, const struct container_paths *p, const char *monitor,
-               char *const *extra, int status_fd)
+               char *const *extra, int status_fd, pid_t parent)
 {
         _cleanup_(berr_freep) struct berr *err = NULL;
         char self[PATH_MAX], pidnum[16], outnum[16], errnum[16], statusnum[16], maxsize[32];
@@ -381,6 +384,9 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
 
         sigemptyset(&none);
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        /* the signal comes when the thread that made us ends: it waits until the exec */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+                _exit(1);
         if (setsid() < 0)
                 fail_to(status_fd, "start a session for the monitor");
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 || chdir("/") < 0)
@@ -468,6 +474,11 @@ become_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
                                         _exit(1);
                                 }
                         }
+                        /* recorded: berth-monitor outlives berth */
+                        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0) {
+                                (void)kill(pid, SIGKILL);
+                                fail_to(status_fd, "set up the monitor");
+                        }
                         execv(monitor, (char *const *)argv);
                 }
                 (void)kill(pid, SIGKILL);
@@ -486,7 +497,8 @@ monitor_main(void *arg)
         s = storage_child_copy(st->s, &e);
         if (!s)
                 fail_to(st->write_fd, e && e->msg ? e->msg : "open the store's lock");
-        become_monitor(s, st->ctx, st->rec, st->spec, &st->p, st->monitor, st->extra, st->write_fd);
+        become_monitor(s, st->ctx, st->rec, st->spec, &st->p, st->monitor, st->extra, st->write_fd,
+                       st->parent);
 }
 
 static void *
@@ -539,6 +551,7 @@ launch_monitor(struct storage *s, const struct berth_ctx *ctx, const json_t *rec
         if (!st)
                 return berr(err, ENOMEM, "monitor");
         st->status_fd = st->write_fd = -1;
+        st->parent = getpid();
         st->s = s;
         st->ctx = ctx;
         st->rec = json_incref((json_t *)rec);

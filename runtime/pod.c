@@ -1177,7 +1177,9 @@ runtime_pod_remove(struct storage *s, const struct berth_ctx *ctx, const char *w
         if (rec_str(rec, "cgroupParent") && cgroup_detect(&sys, NULL) == 0) {
                 struct cgroup *cg = NULL;
 
+                /* what is still in it was started for the pod and never recorded: a play killed */
                 if (cgroup_open(&sys, rec_str(rec, "cgroupParent"), &cg, NULL) == 0) {
+                        (void)cgroup_kill_all(cg, SIGKILL, NULL);
                         (void)cgroup_destroy(cg, NULL);
                         cgroup_free(cg);
                 }

@@ -83,8 +83,9 @@ int storage_after_fork(struct storage *s, struct berr **err);
 /*
  * For a child that shares our memory (util/vmchild.h) and goes on using
  * the store: a copy of s with a lock file of its own, s left as it is. The
- * copy shares s's strings and is never closed: the child ends in exec or
- * _exit. NULL with *err.
+ * child's copies of s's lock files are closed: a lock s holds is s's
+ * alone, and is gone when s's process dies. The copy shares s's strings
+ * and is never closed: the child ends in exec or _exit. NULL with *err.
  */
 struct storage *storage_child_copy(const struct storage *s, struct berr **err);
 

@@ -364,8 +364,18 @@ copy_unlocked(const struct storage *s)
 struct storage *
 storage_child_copy(const struct storage *s, struct berr **err)
 {
-        struct storage *c = copy_unlocked(s);
+        struct storage *c;
 
+        /*
+         * Ours are copies of s's files: one kept open here would keep a lock
+         * s holds after s's process is killed, and this child, waiting for
+         * the lock through its own file, would wait for ever.
+         */
+        if (s->lock_fd >= 0)
+                (void)close(s->lock_fd);
+        if (s->shared && s->shared->lock_fd >= 0)
+                (void)close(s->shared->lock_fd);
+        c = copy_unlocked(s);
         if (!c) {
                 (void)berr(err, ENOMEM, "store");
                 return NULL;
