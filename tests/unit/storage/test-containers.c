@@ -6,14 +6,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "storage/storage.h"
+#include "storage/store.h"
 #include "util/berr.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -201,11 +206,98 @@ test_given_id(void)
         fixture_close(&f);
 }
 
+/*
+ * The process that plays berth: its own store handle, the store's lock
+ * taken, a child made with a copy of its files that waits for the lock
+ * through storage_child_copy(); killed with the lock held. The child says
+ * its PID, then "L" once it has the lock.
+ */
+static _Noreturn void
+killed_holder(const char *dir, int out)
+{
+        struct storage_opts o = {.tls_verify = -1, .root = dir};
+        struct storage *s = NULL;
+        char msg[32];
+        pid_t child;
+        int len;
+
+        if (storage_open(&o, &s, NULL) < 0 || store_lock(s, NULL) < 0)
+                _exit(1);
+        child = fork();
+        if (child < 0)
+                _exit(1);
+        if (child == 0) {
+                struct storage *c = storage_child_copy(s, NULL);
+
+                if (!c || store_lock(c, NULL) < 0)
+                        _exit(1);
+                (void)!write(out, "L", 1);
+                _exit(0);
+        }
+        len = snprintf(msg, sizeof(msg), "%d ", (int)child);
+        (void)!write(out, msg, (size_t)len);
+        /* the child waits in flock by now, mostly; either way the lock is ours */
+        (void)poll(NULL, 0, 50);
+        (void)kill(getpid(), SIGKILL);
+        _exit(1);
+}
+
+/* a child that waits for the store's lock gets it once the holder is killed */
+static void
+test_child_copy_after_holder_killed(void)
+{
+        struct fixture f = {0};
+        char buf[64] = "";
+        size_t got = 0;
+        int p[2], status = 0;
+        long child = 0;
+        pid_t holder;
+
+        check(fixture_open(&f));
+        /* the child comes to us when the holder dies, to be reaped */
+        if (!f.s || pipe2(p, O_CLOEXEC) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+                fixture_close(&f);
+                return;
+        }
+        holder = fork();
+        if (holder == 0) {
+                (void)close(p[0]);
+                killed_holder(f.dir, p[1]);
+        }
+        (void)close(p[1]);
+        check(holder > 0 && waitpid(holder, &status, 0) == holder);
+        check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        /* 5 s for the child's PID and its "L" */
+        for (int i = 0; i < 50 && !strchr(buf, 'L'); i++) {
+                struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+                ssize_t n;
+
+                if (poll(&pfd, 1, 100) <= 0)
+                        continue;
+                n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+                buf[got] = '\0';
+        }
+        check(sscanf(buf, "%ld", &child) == 1 && child > 0);
+        check(strchr(buf, 'L') != NULL);
+        /* one still waiting would wait for ever */
+        if (!strchr(buf, 'L') && child > 0)
+                (void)kill((pid_t)child, SIGKILL);
+        if (child > 0)
+                (void)waitpid((pid_t)child, NULL, 0);
+        (void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+        (void)close(p[0]);
+        fixture_close(&f);
+}
+
 int
 main(void)
 {
         RUN(test_pod_leftovers);
         RUN(test_container_leftovers);
         RUN(test_given_id);
+        RUN(test_child_copy_after_holder_killed);
         return check_done();
 }
