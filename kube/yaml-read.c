@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <libfyaml.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,14 @@ yreader_new(const char *buf, size_t len, const char *name, struct yreader **ret,
         return reader_new_owned(copy, len, name, ret, err);
 }
 
+/*
+ * A manifest is read whole before it is parsed: up to 64 MiB (the API
+ * server takes 3 MiB per request), so that a wrong file or an endless
+ * stream is an error, not all of the machine's memory.
+ */
+#define YAML_MAX_BYTES (64ULL << 20)
+#define TOO_BIG "more than 64 MiB: too big for a manifest"
+
 static int
 read_all(int fd, char **ret, size_t *ret_len)
 {
@@ -285,10 +294,16 @@ read_all(int fd, char **ret, size_t *ret_len)
         size_t len = 0, alloc = 0;
         struct stat st;
 
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+                if ((uint64_t)st.st_size > YAML_MAX_BYTES)
+                        return -EFBIG;
                 alloc = (size_t)st.st_size + 1;
+        }
         for (;;) {
                 ssize_t n;
+
+                if (len > YAML_MAX_BYTES)
+                        return -EFBIG;
 
                 if (!buf || len + 1 >= alloc) {
                         size_t na = !buf && alloc ? alloc + 1 : alloc ? alloc * 2 : 65536;
@@ -325,6 +340,8 @@ yreader_new_file(const char *path, struct yreader **ret, struct berr **err)
 
         if (strcmp(path, "-") == 0) {
                 r = read_all(STDIN_FILENO, &buf, &len);
+                if (r == -EFBIG)
+                        return berr(err, 0, "<stdin>: " TOO_BIG);
                 if (r < 0)
                         return berr(err, -r, "read standard input");
                 return reader_new_owned(buf, len, "<stdin>", ret, err);
@@ -333,6 +350,8 @@ yreader_new_file(const char *path, struct yreader **ret, struct berr **err)
         if (fd < 0)
                 return berr(err, errno, "%s", path);
         r = read_all(fd, &buf, &len);
+        if (r == -EFBIG)
+                return berr(err, 0, "%s: " TOO_BIG, path);
         if (r < 0)
                 return berr(err, -r, "%s", path);
         return reader_new_owned(buf, len, path, ret, err);

@@ -83,6 +83,22 @@ test_stdin_is_read_with_dash() {
 	expect_grep "^<stdin>:10:22: " "$T/err"
 }
 
+# a file or a stream over 64 MiB is refused by name before it is parsed
+test_manifest_over_64_mib_is_refused() {
+	truncate -s 65M "$T/big.yaml"
+	run "$BERTH" kube validate "$T/big.yaml"
+	expect_rc 1
+	expect_grep "^$T/big.yaml: more than 64 MiB: too big for a manifest$" "$T/err"
+	head -c 66M /dev/zero | tr '\0' '\n' | "$BERTH" kube validate - >"$T/out" 2>"$T/err" &&
+		fail "a 66 MiB stream accepted"
+	expect_grep "^<stdin>: more than 64 MiB: too big for a manifest$" "$T/err"
+	# just under it: read, and its one object found
+	{ pod web; head -c 60M /dev/zero | tr '\0' '\n'; } >"$T/near.yaml"
+	run "$BERTH" kube validate "$T/near.yaml"
+	expect_rc 0
+	expect_grep "1 valid" "$T/out"
+}
+
 test_json_format_lists_diagnostics() {
 	pod web "    ports:
     - containerPort: 70000" >"$T/web.yaml"
