@@ -105,6 +105,98 @@ ps_json(const json_t *rec)
         return o;
 }
 
+/*
+ * What a --format template names, as podman's ps reporter has it: the
+ * row's fields, made readable (CreatedHuman, RunningFor: "5 minutes ago").
+ */
+static json_t *
+ps_reporter(const json_t *rec, bool trunc)
+{
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        const char *pod = json_string_value(json_object_get(rec, "pod"));
+        const json_t *labels = json_object_get(rec, "labels");
+        char status[128], cmd[4096], ago[64], created[64];
+        int n = trunc ? 12 : 64;
+        json_t *o, *empty = json_object();
+
+        pod_human_duration((double)((int64_t)time(NULL) - seconds(rec, "created")), ago,
+                           sizeof(ago));
+        strncat(ago, " ago", sizeof(ago) - strlen(ago) - 1);
+        status_text(rec, status, sizeof(status));
+        command_text(rec, cmd, sizeof(cmd), trunc);
+        o = json_pack("{s:s#, s:s#, s:O?, s:O?, s:s, s:s, s:s, s:s, s:O?, s:s, s:O?, s:s, s:O?, "
+                      "s:O?, s:s#, s:O, s:I}",
+                      "ID", id ? id : "", id ? (int)strnlen(id, (size_t)n) : 0, "Id", id ? id : "",
+                      id ? (int)strnlen(id, (size_t)n) : 0, "Image",
+                      json_object_get(rec, "imageName"), "ImageID", json_object_get(rec, "imageId"),
+                      "Command", cmd, "CreatedHuman", ago, "RunningFor", ago, "CreatedAt",
+                      rfc3339(json_integer_value(json_object_get(rec, "created")), created,
+                              sizeof(created)),
+                      "State", json_object_get(rec, "state"), "Status", status, "Names",
+                      json_object_get(rec, "name"), "Ports", "", "ExitCode",
+                      json_object_get(rec, "exitCode"), "Pid", json_object_get(rec, "pid"), "Pod",
+                      pod ? pod : "", pod ? (int)strnlen(pod, (size_t)n) : 0, "Labels",
+                      labels ? labels : empty, "Restarts",
+                      json_integer_value(json_object_get(rec, "restartCount")));
+        json_decref(empty);
+        return o;
+}
+
+/* --format TEMPLATE ("table TEMPLATE": with a header line), columns lined up as podman's */
+static int
+print_templated(const json_t *rows, const char *format, bool trunc, bool heading)
+{
+        _cleanup_(json_decrefp) json_t *headers = json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
+                "CONTAINER ID", "Id", "CONTAINER ID", "Image", "IMAGE", "ImageID", "IMAGE ID",
+                "Command", "COMMAND", "CreatedHuman", "CREATED", "RunningFor", "CREATED",
+                "CreatedAt", "CREATED AT", "Status", "STATUS", "Names", "NAMES", "ExitCode",
+                "EXIT CODE", "Pod", "POD ID", "Ports", "PORTS", "Restarts", "RESTARTS");
+        size_t n = json_array_size(rows) + 1, k = 0, i;
+        _cleanup_free_ char **lines = calloc(n, sizeof(*lines));
+        const char *tmpl = format;
+        const json_t *c;
+        int status = 0;
+
+        if (!headers || !lines) {
+                fprintf(stderr, "Error: out of memory\n");
+                return EXIT_INVALID;
+        }
+        if (strncmp(tmpl, "table ", 6) == 0)
+                tmpl += 6;
+        else
+                heading = false; /* a plain template: no header, as podman */
+        /* the header line, made whether printed or not: it checks the template */
+        if (pod_template(tmpl, NULL, headers, &lines[k]) < 0) {
+                status = cmd_usage_error(
+                        "ps",
+                        "--format \"%s\": expected table, json or a Go template of {{.Field}}s",
+                        format);
+                goto out;
+        }
+        if (heading)
+                k++;
+        else {
+                free(lines[k]);
+                lines[k] = NULL;
+        }
+        json_array_foreach (rows, i, c) {
+                _cleanup_(json_decrefp) json_t *rep = ps_reporter(c, trunc);
+
+                if (!rep || pod_template(tmpl, rep, NULL, &lines[k]) < 0) {
+                        fprintf(stderr, "Error: out of memory\n");
+                        status = EXIT_INVALID;
+                        goto out;
+                }
+                k++;
+        }
+        pod_tabwrite(stdout, lines, k, 12, 2);
+out:
+        for (i = 0; i < n; i++)
+                free(lines[i]);
+        return status;
+}
+
 int
 cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
 {
@@ -119,6 +211,7 @@ cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
         _cleanup_(json_decrefp) json_t *all = NULL, *out = NULL;
         bool show_all = false, quiet = false, json = false, trunc = true, heading = true,
              latest = false;
+        const char *tmpl = NULL;
         json_t *c;
         size_t i;
         int opt, r;
@@ -133,11 +226,8 @@ cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
                         quiet = true;
                         break;
                 case 'f':
-                        if (strcmp(optarg, "json") == 0)
-                                json = true;
-                        else if (strcmp(optarg, "table") != 0)
-                                return cmd_usage_error("ps", "--format %s: expected table or json",
-                                                       optarg);
+                        json = strcmp(optarg, "json") == 0;
+                        tmpl = json || strcmp(optarg, "table") == 0 ? NULL : optarg;
                         break;
                 case 'n':
                         trunc = false;
@@ -155,7 +245,9 @@ cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
                                "  -a, --all            every container\n"
                                "  -l, --latest         the newest container only\n"
                                "  -q, --quiet          IDs only\n"
-                               "  -f, --format FORMAT  table (default) or json\n"
+                               "  -f, --format FORMAT  table (default), json, or a Go template\n"
+                               "                       such as '{{.Names}} {{.Status}}' (with\n"
+                               "                       \"table \" before it: a header line)\n"
                                "      --no-trunc       full IDs and commands\n"
                                "      --noheading      no header line\n");
                         return 0;
@@ -190,6 +282,8 @@ cmd_ps(struct berth_ctx *ctx, int argc, char **argv)
                 printf("%s\n", text ? text : "[]");
                 return 0;
         }
+        if (tmpl && !quiet)
+                return print_templated(out, tmpl, trunc, heading);
         if (quiet) {
                 json_array_foreach (out, i, c) {
                         printf("%.*s\n", trunc ? 12 : 64,

@@ -160,6 +160,16 @@ test_detached_ps_logs_exec_stop_rm() {
 	expect_grep "^${id:0:12} .*Up .* web$" "$T/out"
 	run b ps --format json
 	grep -q '"State": "running"' "$T/out" || fail "ps --format json: $(cat "$T/out")"
+	# podman's template fields; "table" adds the header line, the columns lined up
+	run b ps --format '{{.Names}} {{.State}} {{.ID}}'
+	expect_rc 0
+	[ "$(cat "$T/out")" = "web running ${id:0:12}" ] || fail "ps --format: $(cat "$T/out")"
+	run b ps --no-trunc --format 'table {{.ID}}\t{{.Names}}\t{{.Status}}'
+	expect_grep '^CONTAINER ID  *NAMES  *STATUS$' "$T/out"
+	expect_grep "^$id  web  *Up " "$T/out"
+	run b ps --format '{{.Names'
+	expect_rc 2
+	expect_grep 'expected table, json or a Go template' "$T/err"
 	run b logs web
 	expect_grep '^tick 0$' "$T/out"
 	run b logs --tail 1 web
