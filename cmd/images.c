@@ -1,4 +1,5 @@
 /* cmd/images.c: berth images, berth image ls|inspect|rm, berth rmi, berth system df */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd/pod.h"
 #include "storage/storage.h"
 #include "system-info.h"
 #include "util/berr.h"
@@ -157,6 +159,57 @@ print_images_table(const struct berth_ctx *ctx, struct storage *s, const struct 
         }
 }
 
+/*
+ * --format TEMPLATE: a line per name, as the table; the fields of podman's
+ * image reporter ("table TEMPLATE": with a header line).
+ */
+static int
+print_images_template(const struct storage_image *imgs, size_t n, const char *format, bool no_trunc,
+                      bool heading, const char *cmd)
+{
+        _cleanup_(json_decrefp) json_t *headers = json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", "REPOSITORY", "Tag",
+                "TAG", "ID", "IMAGE ID", "Id", "IMAGE ID", "Digest", "DIGEST", "Created", "CREATED",
+                "CreatedSince", "CREATED", "CreatedAt", "CREATED AT", "Size", "SIZE");
+        _cleanup_(json_decrefp) json_t *rows = json_array();
+        int r = headers && rows ? 0 : -ENOMEM;
+
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                char ago[64], size[32], when[64];
+
+                ago_text(imgs[i].created, ago, sizeof(ago));
+                size_text(imgs[i].size, size, sizeof(size));
+                iso_time(imgs[i].created, when, sizeof(when));
+                for (size_t j = 0; r == 0 && j < (imgs[i].n_names ? imgs[i].n_names : 1); j++) {
+                        char repo[512] = "<none>", tag[160] = "<none>";
+
+                        if (imgs[i].n_names)
+                                split_name(imgs[i].names[j], repo, sizeof(repo), tag, sizeof(tag));
+                        if (json_array_append_new(
+                                    rows,
+                                    json_pack("{s:s, s:s, s:s#, s:s, s:s, s:s, s:s, s:s, s:s}",
+                                              "Repository", repo, "Tag", tag, "ID", imgs[i].id,
+                                              no_trunc ? 64 : 12, "Id", imgs[i].id, "Digest",
+                                              imgs[i].digest ? imgs[i].digest : "", "Created", ago,
+                                              "CreatedSince", ago, "CreatedAt", when, "Size",
+                                              size)) < 0)
+                                r = -ENOMEM;
+                }
+        }
+        if (r == 0)
+                r = pod_print_rows(stdout, format, heading, headers, rows);
+        if (r == -EINVAL)
+                return cmd_usage_error(cmd,
+                                       "--format: \"%s\" is not valid, expected table, json or a "
+                                       "Go template of {{.Field}}s",
+                                       format);
+        if (r < 0) {
+                fprintf(stderr, "berth: %s: out of memory\n", cmd);
+                return EXIT_INVALID;
+        }
+        return 0;
+}
+
 static int
 list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
 {
@@ -170,19 +223,15 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
         struct storage_image *imgs = NULL;
         size_t n = 0;
         bool json = false, quiet = false, no_trunc = false, heading = true;
-        int c;
+        const char *tmpl = NULL;
+        int c, status = 0;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "f:qh", options, NULL)) != -1) {
                 switch (c) {
                 case 'f':
-                        if (strcmp(optarg, "json") == 0)
-                                json = true;
-                        else if (strcmp(optarg, "table") != 0)
-                                return cmd_usage_error(cmd,
-                                                       "--format: \"%s\" is not valid, "
-                                                       "expected table or json",
-                                                       optarg);
+                        json = strcmp(optarg, "json") == 0;
+                        tmpl = json || strcmp(optarg, "table") == 0 ? NULL : optarg;
                         break;
                 case 'q':
                         quiet = true;
@@ -196,7 +245,10 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
                 case 'h':
                         printf("Usage: berth %s [options]\n\nList the images in the store.\n\n"
                                "Options:\n"
-                               "  -f, --format FORMAT   table (default) or json\n"
+                               "  -f, --format FORMAT   table (default), json, or a Go template "
+                               "such\n"
+                               "                        as '{{.Repository}}:{{.Tag}}' (\"table \"\n"
+                               "                        before it: a header line)\n"
                                "  -q, --quiet           print image IDs only\n"
                                "      --no-trunc        full image IDs\n"
                                "      --noheading       no header line\n"
@@ -221,10 +273,12 @@ list_images(struct berth_ctx *ctx, int argc, char **argv, const char *cmd)
         else if (quiet)
                 for (size_t i = 0; i < n; i++)
                         printf("%.*s\n", no_trunc ? 64 : 12, imgs[i].id);
+        else if (tmpl)
+                status = print_images_template(imgs, n, tmpl, no_trunc, heading, cmd);
         else
                 print_images_table(ctx, s, imgs, n, no_trunc, heading);
         storage_images_free(imgs, n);
-        return 0;
+        return status;
 }
 
 int

@@ -516,3 +516,41 @@ pod_filter_match(const json_t *report, char *const *filters, size_t n)
         }
         return 1;
 }
+
+int
+pod_print_rows(FILE *f, const char *format, bool heading, const json_t *headers, const json_t *rows)
+{
+        size_t n = json_array_size(rows) + 1, k = 0, i;
+        _cleanup_free_ char **lines = calloc(n, sizeof(*lines));
+        const char *tmpl = format;
+        const json_t *row;
+        int r = 0;
+
+        if (!lines)
+                return -ENOMEM;
+        if (strncmp(tmpl, "table ", 6) == 0)
+                tmpl += 6;
+        else
+                heading = false; /* a plain template: no header line, as podman */
+        /* the header line, made whether printed or not: it checks the template */
+        r = pod_template(tmpl, NULL, headers, &lines[k]);
+        if (r < 0)
+                goto out;
+        if (heading) {
+                k++;
+        } else {
+                free(lines[k]);
+                lines[k] = NULL;
+        }
+        json_array_foreach (rows, i, row) {
+                r = pod_template(tmpl, row, NULL, &lines[k]);
+                if (r < 0)
+                        goto out;
+                k++;
+        }
+        pod_tabwrite(f, lines, k, 12, 2);
+out:
+        for (i = 0; i < n; i++)
+                free(lines[i]);
+        return r < 0 ? r : 0;
+}

@@ -808,60 +808,31 @@ print_table(const struct ps_args *a, json_t *reports)
                 "NumberOfContainers", "# OF CONTAINERS", "Created", "CREATED", "InfraId",
                 "INFRA ID", "InfraID", "INFRA ID", "ContainerIds", "IDS", "ContainerNames", "NAMES",
                 "ContainerStatuses", "STATUS", "Cgroup", "CGROUP", "Namespace", "NAMESPACES");
-        size_t n = json_array_size(reports) + 1, k = 0, i;
-        _cleanup_free_ char **lines = calloc(n, sizeof(*lines));
-        const char *tmpl = a->format;
-        bool heading = a->heading;
+        _cleanup_(json_decrefp) json_t *rows = json_array();
+        const char *format = a->format;
         char row[512];
         json_t *r;
-        int status = 0;
+        size_t i;
+        int q;
 
-        if (!headers || !lines)
+        if (!headers || !rows)
                 return print_error(NULL);
-        if (!tmpl || strcmp(tmpl, "table") == 0) {
-                default_row(a, row, sizeof(row));
-                tmpl = row;
-        } else if (strncmp(tmpl, "table ", 6) == 0) {
-                tmpl += 6;
-        } else {
-                /* a plain template: no headers, as podman */
-                heading = false;
-        }
-        /* the header line, made whether printed or not: it checks the template */
-        if (pod_template(tmpl, NULL, headers, &lines[k]) < 0) {
-                status = cmd_usage_error("pod ps",
-                                         "--format \"%s\": expected json, table or a Go "
-                                         "template of {{.Field}}s",
-                                         a->format);
-                goto out;
-        }
-        if (heading) {
-                k++;
-        } else {
-                free(lines[k]);
-                lines[k] = NULL;
+        if (!format || strcmp(format, "table") == 0) {
+                snprintf(row, sizeof(row), "table ");
+                default_row(a, row + 6, sizeof(row) - 6);
+                format = row;
         }
         json_array_foreach (reports, i, r) {
-                _cleanup_(json_decrefp) json_t *rep = ps_reporter(r, a->trunc);
-
-                if (!rep) {
-                        status = print_error(NULL);
-                        goto out;
-                }
-                if (pod_template(tmpl, rep, NULL, &lines[k]) < 0) {
-                        status = cmd_usage_error("pod ps",
-                                                 "--format \"%s\": expected json, table or a Go "
-                                                 "template of {{.Field}}s",
-                                                 a->format);
-                        goto out;
-                }
-                k++;
+                if (json_array_append_new(rows, ps_reporter(r, a->trunc)) < 0)
+                        return print_error(NULL);
         }
-        pod_tabwrite(stdout, lines, k, 12, 2);
-out:
-        for (i = 0; i < k; i++)
-                free(lines[i]);
-        return status;
+        q = pod_print_rows(stdout, format, a->heading, headers, rows);
+        if (q == -EINVAL)
+                return cmd_usage_error("pod ps",
+                                       "--format \"%s\": expected json, table or a Go "
+                                       "template of {{.Field}}s",
+                                       a->format);
+        return q < 0 ? print_error(NULL) : 0;
 }
 
 static int

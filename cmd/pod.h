@@ -98,6 +98,16 @@ void pod_tabwrite(FILE *f, char *const *lines, size_t n, size_t minwidth, size_t
 int pod_template(const char *tmpl, const json_t *obj, const json_t *headers, char **ret);
 
 /*
+ * Each of rows (objects of the fields a template names) printed to f
+ * through format, a template; "table TEMPLATE": a header line first (from
+ * headers, as pod_template() makes it) unless !heading. Columns lined up
+ * (pod_tabwrite(), 12 wide at least, 2 apart). -EINVAL for a template
+ * pod_template() cannot read (nothing printed), -ENOMEM.
+ */
+int pod_print_rows(FILE *f, const char *format, bool heading, const json_t *headers,
+                   const json_t *rows);
+
+/*
  * Whether report (podman's pod ps JSON object: Id, Name, Status, Labels,
  * Networks, Containers) passes filters, "KEY=VALUE" each: the values of
  * one key are alternatives, different keys must all match. Keys: id (a

@@ -142,9 +142,16 @@ ps_reporter(const json_t *rec, bool trunc)
         return o;
 }
 
+static int
+print_oom(void)
+{
+        fprintf(stderr, "Error: out of memory\n");
+        return EXIT_INVALID;
+}
+
 /* --format TEMPLATE ("table TEMPLATE": with a header line), columns lined up as podman's */
 static int
-print_templated(const json_t *rows, const char *format, bool trunc, bool heading)
+print_templated(const json_t *recs, const char *format, bool trunc, bool heading)
 {
         _cleanup_(json_decrefp) json_t *headers = json_pack(
                 "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
@@ -152,49 +159,24 @@ print_templated(const json_t *rows, const char *format, bool trunc, bool heading
                 "Command", "COMMAND", "CreatedHuman", "CREATED", "RunningFor", "CREATED",
                 "CreatedAt", "CREATED AT", "Status", "STATUS", "Names", "NAMES", "ExitCode",
                 "EXIT CODE", "Pod", "POD ID", "Ports", "PORTS", "Restarts", "RESTARTS");
-        size_t n = json_array_size(rows) + 1, k = 0, i;
-        _cleanup_free_ char **lines = calloc(n, sizeof(*lines));
-        const char *tmpl = format;
+        _cleanup_(json_decrefp) json_t *rows = json_array();
         const json_t *c;
-        int status = 0;
+        size_t i;
+        int r;
 
-        if (!headers || !lines) {
-                fprintf(stderr, "Error: out of memory\n");
-                return EXIT_INVALID;
+        if (!headers || !rows)
+                return print_oom();
+        json_array_foreach (recs, i, c) {
+                if (json_array_append_new(rows, ps_reporter(c, trunc)) < 0)
+                        return print_oom();
         }
-        if (strncmp(tmpl, "table ", 6) == 0)
-                tmpl += 6;
-        else
-                heading = false; /* a plain template: no header, as podman */
-        /* the header line, made whether printed or not: it checks the template */
-        if (pod_template(tmpl, NULL, headers, &lines[k]) < 0) {
-                status = cmd_usage_error(
+        r = pod_print_rows(stdout, format, heading, headers, rows);
+        if (r == -EINVAL)
+                return cmd_usage_error(
                         "ps",
                         "--format \"%s\": expected table, json or a Go template of {{.Field}}s",
                         format);
-                goto out;
-        }
-        if (heading)
-                k++;
-        else {
-                free(lines[k]);
-                lines[k] = NULL;
-        }
-        json_array_foreach (rows, i, c) {
-                _cleanup_(json_decrefp) json_t *rep = ps_reporter(c, trunc);
-
-                if (!rep || pod_template(tmpl, rep, NULL, &lines[k]) < 0) {
-                        fprintf(stderr, "Error: out of memory\n");
-                        status = EXIT_INVALID;
-                        goto out;
-                }
-                k++;
-        }
-        pod_tabwrite(stdout, lines, k, 12, 2);
-out:
-        for (i = 0; i < n; i++)
-                free(lines[i]);
-        return status;
+        return r < 0 ? print_oom() : 0;
 }
 
 int

@@ -54,6 +54,15 @@ test_pull_prints_only_the_image_id_and_stores_the_image() {
 	run b images --format json
 	py 'import json,sys; j=json.load(open(sys.argv[1])); assert j[0]["Names"] == [sys.argv[2]], j; assert j[0]["Size"] > 500000, j' \
 		"$T/out" "$REGISTRY/test/busybox:1"
+	# podman's template fields, a line per name; "table": a header line
+	run b images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	expect_rc 0
+	[ "$(cat "$T/out")" = "$REGISTRY/test/busybox:1 ${want:7:12}" ] || fail "images --format: $(cat "$T/out")"
+	run b images --no-trunc --format 'table {{.ID}}\t{{.Tag}}'
+	expect_grep '^IMAGE ID  *TAG$' "$T/out"
+	expect_grep "^${want#sha256:}  1$" "$T/out"
+	run b images --format '{{.Tag'
+	expect_rc 2
 	run b image inspect "test/busybox:1"
 	expect_rc 0
 	# the layer is unpacked in the store, busybox and its links in place

@@ -259,6 +259,52 @@ test_filters(void)
         }
 }
 
+/* the text pod_print_rows() prints for format, or NULL; *ret_r: what it returned */
+static char *
+rows_text(const char *format, bool heading, int *ret_r)
+{
+        json_t *headers = json_pack("{s:s}", "Name", "NAME");
+        json_t *rows = json_pack("[{s:s, s:i}, {s:s, s:i}]", "Name", "web", "N", 2, "Name",
+                                 "a-longer-name", "N", 10);
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+
+        *ret_r = f && headers && rows ? pod_print_rows(f, format, heading, headers, rows) : -ENOMEM;
+        if (f)
+                (void)fclose(f);
+        json_decref(headers);
+        json_decref(rows);
+        return out;
+}
+
+static void
+test_print_rows(void)
+{
+        char *out;
+        int r;
+
+        /* "table": a header line (NAME from headers, N made upper case), columns lined up */
+        out = rows_text("table {{.Name}}\\t{{.N}}", true, &r);
+        check(r == 0);
+        check_str(out, "NAME           N\nweb            2\na-longer-name  10\n");
+        free(out);
+        out = rows_text("table {{.Name}}", false, &r);
+        check(r == 0);
+        check_str(out, "web\na-longer-name\n");
+        free(out);
+        /* a plain template: no header line */
+        out = rows_text("{{.Name}}={{.N}}", true, &r);
+        check(r == 0);
+        check_str(out, "web=2\na-longer-name=10\n");
+        free(out);
+        /* one berth cannot read: nothing printed */
+        out = rows_text("table {{.Name", true, &r);
+        check(r == -EINVAL);
+        check_str(out, "");
+        free(out);
+}
+
 int
 main(void)
 {
@@ -270,6 +316,7 @@ main(void)
         RUN(test_rfc3339nano);
         RUN(test_tabwrite);
         RUN(test_template);
+        RUN(test_print_rows);
         RUN(test_filters);
         return check_done();
 }
