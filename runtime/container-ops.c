@@ -182,17 +182,22 @@ container_find(struct storage *s, const struct berth_ctx *ctx, const char *what,
 }
 
 static bool
-is_running(const json_t *rec)
+has_state(const json_t *rec, const char *want)
 {
         const char *state = json_string_value(json_object_get(rec, "state"));
-        return state && strcmp(state, "running") == 0;
+        return state && strcmp(state, want) == 0;
+}
+
+static bool
+is_running(const json_t *rec)
+{
+        return has_state(rec, "running");
 }
 
 static bool
 is_restarting(const json_t *rec)
 {
-        const char *state = json_string_value(json_object_get(rec, "state"));
-        return state && strcmp(state, "restarting") == 0;
+        return has_state(rec, "restarting");
 }
 
 /*
@@ -534,6 +539,8 @@ runtime_remove(struct storage *s, const struct berth_ctx *ctx, const char *what,
         r = container_paths(s, ctx, id, &p, err);
         if (r < 0)
                 return r;
+        if (has_state(rec, "created"))
+                container_release_created(ctx, rec, &p);
         (void)rmdir(p.rootfs);
         (void)rm_rf_at(AT_FDCWD, p.run);
         return storage_container_remove(s, id, err);

@@ -56,6 +56,16 @@ int container_spawn(struct storage *s, const struct berth_ctx *ctx, const json_t
                     int *ret_console, struct berr **err);
 
 /*
+ * What a start cut short (its monitor killed before it recorded the
+ * container) may have left of the created container rec: processes in its
+ * cgroup, killed, the cgroup, the OCI runtime's state and root mount.
+ * Nothing to do costs a look for the cgroup (and an umount2 for an OCI
+ * runtime's container).
+ */
+void container_release_created(const struct berth_ctx *ctx, const json_t *rec,
+                               const struct container_paths *p);
+
+/*
  * The record of the container named or numbered what, its state brought
  * up to date (an exit the monitor recorded; a dead monitor's cleanup).
  */

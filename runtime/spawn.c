@@ -459,6 +459,30 @@ release(const struct berth_ctx *ctx, const json_t *rec, const struct container_p
         return ooms;
 }
 
+void
+container_release_created(const struct berth_ctx *ctx, const json_t *rec,
+                          const struct container_paths *p)
+{
+        const char *cgpath = json_string_value(json_object_get(rec, "cgroupPath"));
+        struct cgroup_system sys = {0};
+        const char *runtime = json_string_value(json_object_get(rec, "runtime"));
+        struct cgroup *cg = NULL;
+        bool made = false;
+
+        if (cgpath && cgroup_detect(&sys, NULL) == 0) {
+                made = cgroup_open(&sys, cgpath, &cg, NULL) == 0;
+                cgroup_free(cg);
+                cgroup_system_done(&sys);
+        }
+        if (made) {
+                (void)release(ctx, rec, p);
+                return;
+        }
+        /* no cgroup: the start never came that far, but for an OCI runtime's root mount */
+        if (runtime && runtime[0])
+                (void)umount2(p->rootfs, MNT_DETACH);
+}
+
 int
 runtime_internal_cleanup(struct storage *s, const struct berth_ctx *ctx, const char *id,
                          bool from_monitor, struct berr **err)

@@ -319,6 +319,33 @@ test_monitor_killed_is_cleaned_up() {
 	expect_nothing_left
 }
 
+# berth run -d killed -9 at points of its start: rm -a -f then removes all of
+# it, the container's process too (its start may be cut short after the
+# process was made and before it was recorded)
+test_kill_9_of_run_detached() {
+	need
+	local delay pid rt=()
+	[ -z "${RUNTIME:-}" ] || rt=(--runtime "$RUNTIME")
+	: >"$T/ids"
+	for delay in 0.005 0.01 0.015 0.02 0.03 0.05 0.08; do
+		"$BERTH" --root "$T/store" --runroot "$T/run" run "${rt[@]}" -d "$IMG" sleep 31337 \
+			>/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		ls "$T/store/containers" >>"$T/ids" 2>/dev/null || true
+		run b rm -a -f -t 0
+		expect_rc 0
+		expect_nothing_left
+		for i in $(seq 1 20); do
+			pgrep -f 'sleep 31337' >/dev/null || break
+			sleep 0.1
+		done
+		! pgrep -f 'sleep 31337' >/dev/null || fail "a container's process outlived rm (killed at $delay s)"
+	done
+}
+
 test_capabilities_enforced() {
 	need
 	run b run --rm "$IMG" sh -c 'mount -t tmpfs none /tmp; echo m=$?; unshare -m true; echo u=$?'
